@@ -1,0 +1,37 @@
+# Two entry points: `make synth` (the main job) and `make test` (everything CI runs).
+# Both install what they need on first use: .venv from requirements.txt, node_modules from package-lock.json.
+
+SHELL := /bin/bash
+PYTHON_BOOTSTRAP ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CDK8S := node_modules/.bin/cdk8s
+STAGING := build/synth
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: synth test lint imports
+
+synth: $(VENV)/.installed node_modules/.installed
+	@$(CDK8S) synth --no-check-upgrade >/dev/null
+	@$(PY) -m gorax_constructs.promote $(STAGING) dist
+
+test: $(VENV)/.installed node_modules/.installed lint
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Regenerate imports/ offline from the CRDs in $GORAX_CRD_DIR (default ../shared/crds).
+imports: node_modules/.installed
+	scripts/import-crds.sh
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --requirement requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@

@@ -1,0 +1,1 @@
+"""Reusable cdk8s constructs and typed configuration for the Gorax environments."""

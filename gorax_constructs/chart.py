@@ -1,0 +1,27 @@
+"""The composing chart: one Gorax environment."""
+
+from __future__ import annotations
+
+import cdk8s
+from constructs import Construct
+
+from .appconfig import AppConfig
+from .config import EnvironmentConfig
+from .naming import Naming
+from .platform import Platform
+
+
+class EnvironmentChart(cdk8s.Chart):
+    """Every object of one environment, composed from the constructs in this package.
+
+    The chart id is the environment name, so the output folder is
+    ``dist/<environment>/``. Resource-name hashes are off: names come from
+    ``Naming`` and never from the construct path.
+    """
+
+    def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:
+        super().__init__(scope, env.name, disable_resource_name_hashes=True)
+        self.env = env
+        naming = Naming(env)
+        self.platform = Platform(self, "platform", naming=naming)
+        self.app_config = AppConfig(self, "config", naming=naming)

@@ -1,0 +1,296 @@
+"""Typed, validated configuration of one Gorax environment.
+
+Every section is a frozen, keyword-only dataclass. A section reports what is
+wrong with it through ``problems()``; ``EnvironmentConfig.__post_init__``
+collects those (with the section's field path) plus the cross-field rules and
+raises one ``ConfigError`` that names the environment. Constructs downstream
+assume a valid config and do no checking of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import ConfigError, Problem
+from .quantities import (
+    CPU_ALLOWED,
+    MEMORY_ALLOWED,
+    cpu_millicores,
+    is_cpu,
+    is_memory,
+    memory_bytes,
+)
+
+Tier = Literal["development", "staging", "production"]
+TIERS: tuple[Tier, ...] = ("development", "staging", "production")
+LogLevel = Literal["debug", "info", "warn", "error"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
+PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
+ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
+GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
+
+
+def is_dns_label(value: object) -> bool:
+    return isinstance(value, str) and DNS_LABEL.match(value) is not None
+
+
+def is_dns_name(value: object) -> bool:
+    """An RFC 1123 host name: lowercase labels joined by dots, at most 253 characters."""
+    if not isinstance(value, str) or not value or len(value) > 253:
+        return False
+    return all(is_dns_label(label) for label in value.split("."))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Image:
+    """A container image: repository plus a tag, a digest, or both.
+
+    Production refuses mutable tags: it needs a version tag (``v1.2.3``) or a
+    ``sha256:`` digest, so what runs is what was reviewed.
+    """
+
+    repository: str
+    tag: str = ""
+    digest: str = ""
+
+    @property
+    def reference(self) -> str:
+        ref = self.repository
+        if self.tag:
+            ref += f":{self.tag}"
+        if self.digest:
+            ref += f"@{self.digest}"
+        return ref
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        if not IMAGE_REPOSITORY.match(self.repository):
+            yield Problem("repository", self.repository, "a lowercase image repository such as 'gorax/api'")
+        if self.tag and not IMAGE_TAG.match(self.tag):
+            yield Problem("tag", self.tag, "an image tag of letters, digits, '_', '.', '-' (at most 128)")
+        if self.digest and not IMAGE_DIGEST.match(self.digest):
+            yield Problem("digest", self.digest, "'sha256:' followed by 64 lowercase hex digits")
+        if not self.tag and not self.digest:
+            yield Problem("tag", self.tag, "a non-empty tag or a digest")
+        elif tier != "development" and self.tag == "latest" and not self.digest:
+            yield Problem("tag", self.tag, f"a fixed tag in {tier}: 'latest' moves under a running environment")
+        elif tier == "production" and not self.digest and not PINNED_VERSION.match(self.tag):
+            yield Problem("tag", self.tag, "a pinned version such as 'v1.2.3' or a 'sha256:' digest in production")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resources:
+    """CPU and memory requests and limits of one container."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+
+    def problems(self) -> Iterator[Problem]:
+        valid = True
+        for name in ("cpu_request", "cpu_limit"):
+            if not is_cpu(getattr(self, name)):
+                valid = False
+                yield Problem(name, getattr(self, name), CPU_ALLOWED)
+        for name in ("memory_request", "memory_limit"):
+            if not is_memory(getattr(self, name)):
+                valid = False
+                yield Problem(name, getattr(self, name), MEMORY_ALLOWED)
+        if not valid:
+            return
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            yield Problem("cpu_request", self.cpu_request, f"at most the CPU limit {self.cpu_limit}")
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            yield Problem("memory_request", self.memory_request, f"at most the memory limit {self.memory_limit}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Autoscaling:
+    """HorizontalPodAutoscaler range and utilization targets (percent of requests)."""
+
+    min_replicas: int
+    max_replicas: int
+    cpu_utilization: int
+    memory_utilization: int
+
+    def problems(self) -> Iterator[Problem]:
+        if not isinstance(self.min_replicas, int) or self.min_replicas < 1:
+            yield Problem("min_replicas", self.min_replicas, "an integer of at least 1")
+        elif not isinstance(self.max_replicas, int) or self.max_replicas < self.min_replicas:
+            yield Problem(
+                "max_replicas", self.max_replicas, f"an integer of at least min_replicas ({self.min_replicas})"
+            )
+        for name in ("cpu_utilization", "memory_utilization"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= 100:
+                yield Problem(name, value, "a percentage from 1 to 100")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentConfig:
+    """One Gorax component (API or worker): image, size and scale."""
+
+    image: Image
+    resources: Resources
+    autoscaling: Autoscaling
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        yield from (p.under("image") for p in self.image.problems(tier))
+        yield from (p.under("resources") for p in self.resources.problems())
+        yield from (p.under("autoscaling") for p in self.autoscaling.problems())
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabasePool:
+    """database/sql pool settings the binaries read (DB_* variables)."""
+
+    max_open_conns: int = 25
+    max_idle_conns: int = 10
+    conn_max_lifetime: str = "5m"
+    conn_max_idle_time: str = "1m"
+
+    def problems(self) -> Iterator[Problem]:
+        if not isinstance(self.max_open_conns, int) or self.max_open_conns < 1:
+            yield Problem("max_open_conns", self.max_open_conns, "an integer of at least 1")
+        elif not isinstance(self.max_idle_conns, int) or not 0 <= self.max_idle_conns <= self.max_open_conns:
+            yield Problem(
+                "max_idle_conns", self.max_idle_conns, f"an integer from 0 to max_open_conns ({self.max_open_conns})"
+            )
+        for name in ("conn_max_lifetime", "conn_max_idle_time"):
+            if not isinstance(getattr(self, name), str) or not GO_DURATION.match(getattr(self, name)):
+                yield Problem(name, getattr(self, name), "a Go duration such as '5m' or '90s'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cors:
+    """Cross-origin settings, shared by the application and the edge (one source of truth)."""
+
+    allowed_origins: tuple[str, ...]
+    allowed_methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+    allowed_headers: tuple[str, ...] = ("Content-Type", "Authorization", "X-Request-ID")
+    max_age_seconds: int = 3600
+    allow_credentials: bool = True
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        if not self.allowed_origins:
+            yield Problem("allowed_origins", self.allowed_origins, "at least one origin")
+        for origin in self.allowed_origins:
+            if origin == "*":
+                if tier != "development":
+                    yield Problem("allowed_origins", origin, f"explicit origins in {tier}; '*' only in development")
+            elif not isinstance(origin, str) or not ORIGIN.match(origin):
+                yield Problem(
+                    "allowed_origins", origin, "an absolute http(s) origin such as 'https://app.gorax.io' (no path)"
+                )
+        if "*" in self.allowed_origins and self.allow_credentials:
+            yield Problem("allow_credentials", True, "false when allowed_origins contains '*' (browsers reject it)")
+        if not isinstance(self.max_age_seconds, int) or not 0 <= self.max_age_seconds <= 86400:
+            yield Problem("max_age_seconds", self.max_age_seconds, "an integer from 0 to 86400")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything that distinguishes one Gorax environment from another.
+
+    Attributes:
+        name: environment name; also the chart id and the ``dist/<name>/`` folder.
+        tier: which rules apply (development allows mutable tags and ``*`` CORS).
+        prefix: the guide's object-name prefix (``dev`` gives ``dev-gorax-api``).
+        namespace: the Kubernetes namespace everything lives in.
+        api_host / webhooks_host: the two public host names.
+    """
+
+    name: str
+    tier: Tier
+    prefix: str
+    namespace: str
+    api_host: str
+    webhooks_host: str
+    api: ComponentConfig
+    worker: ComponentConfig
+    cors: Cors
+    log_level: LogLevel = "info"
+    log_format: Literal["json", "text"] = "json"
+    worker_concurrency: int = 10
+    workflow_timeout_seconds: int = 300
+    max_workflow_execution_seconds: int = 3600
+    database: DatabasePool = field(default_factory=DatabasePool)
+    tracing_sample_ratio: float = 1.0
+    features: tuple[tuple[str, bool], ...] = (
+        ("webhook-replay", True),
+        ("workflow-versioning", True),
+        ("advanced-filtering", True),
+    )
+
+    def __post_init__(self) -> None:
+        problems = list(self.problems())
+        if problems:
+            raise ConfigError(self.name, problems)
+
+    @property
+    def hosts(self) -> tuple[str, str]:
+        return (self.api_host, self.webhooks_host)
+
+    def problems(self) -> Iterator[Problem]:
+        if not is_dns_label(self.name):
+            yield Problem("name", self.name, "a DNS label: lowercase letters, digits and '-', at most 63")
+        if self.tier not in TIERS:
+            yield Problem("tier", self.tier, f"one of {', '.join(TIERS)}")
+            return
+        if not is_dns_label(self.prefix) or len(self.prefix) > 30:
+            yield Problem("prefix", self.prefix, "a DNS label of at most 30 characters (object names grow from it)")
+        if not is_dns_label(self.namespace):
+            yield Problem("namespace", self.namespace, "a DNS label: lowercase letters, digits and '-', at most 63")
+        for host_field in ("api_host", "webhooks_host"):
+            if not is_dns_name(getattr(self, host_field)):
+                yield Problem(host_field, getattr(self, host_field), "a lowercase DNS name such as 'api.gorax.io'")
+        if self.api_host == self.webhooks_host:
+            yield Problem("webhooks_host", self.webhooks_host, "a host different from api_host")
+        yield from (p.under("api") for p in self.api.problems(self.tier))
+        yield from (p.under("worker") for p in self.worker.problems(self.tier))
+        yield from (p.under("cors") for p in self.cors.problems(self.tier))
+        yield from (p.under("database") for p in self.database.problems())
+        if self.log_level not in LOG_LEVELS:
+            yield Problem("log_level", self.log_level, f"one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in ("json", "text"):
+            yield Problem("log_format", self.log_format, "json or text")
+        if not isinstance(self.worker_concurrency, int) or not 1 <= self.worker_concurrency <= 1000:
+            yield Problem("worker_concurrency", self.worker_concurrency, "an integer from 1 to 1000")
+        if not isinstance(self.workflow_timeout_seconds, int) or self.workflow_timeout_seconds < 1:
+            yield Problem("workflow_timeout_seconds", self.workflow_timeout_seconds, "a positive integer")
+        elif (
+            not isinstance(self.max_workflow_execution_seconds, int)
+            or self.max_workflow_execution_seconds < self.workflow_timeout_seconds
+        ):
+            yield Problem(
+                "max_workflow_execution_seconds",
+                self.max_workflow_execution_seconds,
+                f"an integer of at least workflow_timeout_seconds ({self.workflow_timeout_seconds})",
+            )
+        ratio = self.tracing_sample_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0.0 <= ratio <= 1.0:
+            yield Problem("tracing_sample_ratio", ratio, "a number from 0 to 1")
+        for flag, enabled in self.features:
+            if not is_dns_label(flag) or not isinstance(enabled, bool):
+                yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")
+
+
+def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:
+    """Names, namespaces, prefixes and hosts must not collide between environments."""
+    owners: dict[tuple[str, object], EnvironmentConfig] = {}
+    for env in environments:
+        keys = [("name", env.name), ("namespace", env.namespace), ("prefix", env.prefix)]
+        keys += [("host", host) for host in env.hosts]
+        for field_name, value in keys:
+            owner = owners.setdefault((field_name, value), env)
+            if owner is not env:
+                allowed = f"a {field_name} not already used by environment '{owner.name}'"
+                raise ConfigError(env.name, [Problem(field_name, value, allowed)])

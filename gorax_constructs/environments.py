@@ -1,0 +1,118 @@
+"""The permanent Gorax environments: one base, and what each environment changes.
+
+Read it like the old kustomize overlays: ``BASE`` is the base, and each
+environment is ``replace(BASE, ...)`` with only its differences. Values come
+from the deployment guide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .config import (
+    Autoscaling,
+    ComponentConfig,
+    Cors,
+    DatabasePool,
+    EnvironmentConfig,
+    Image,
+    Resources,
+    check_unique,
+)
+
+BASE = EnvironmentConfig(
+    name="base",
+    tier="development",
+    prefix="base",
+    namespace="gorax-base",
+    api_host="api.base.gorax.io",
+    webhooks_host="webhooks.base.gorax.io",
+    api=ComponentConfig(
+        image=Image(repository="gorax/api", tag="dev"),
+        resources=Resources(cpu_request="250m", cpu_limit="500m", memory_request="256Mi", memory_limit="512Mi"),
+        autoscaling=Autoscaling(min_replicas=2, max_replicas=10, cpu_utilization=70, memory_utilization=80),
+    ),
+    worker=ComponentConfig(
+        image=Image(repository="gorax/worker", tag="dev"),
+        resources=Resources(cpu_request="500m", cpu_limit="1", memory_request="512Mi", memory_limit="1Gi"),
+        autoscaling=Autoscaling(min_replicas=2, max_replicas=20, cpu_utilization=75, memory_utilization=85),
+    ),
+    cors=Cors(allowed_origins=("https://app.gorax.io",)),
+)
+
+DEVELOPMENT = replace(
+    BASE,
+    name="development",
+    prefix="dev",
+    namespace="gorax-dev",
+    api_host="api.dev.gorax.io",
+    webhooks_host="webhooks.dev.gorax.io",
+    api=replace(
+        BASE.api,
+        resources=Resources(cpu_request="100m", cpu_limit="250m", memory_request="128Mi", memory_limit="256Mi"),
+        autoscaling=replace(BASE.api.autoscaling, min_replicas=1, max_replicas=2),
+    ),
+    worker=replace(
+        BASE.worker,
+        resources=Resources(cpu_request="200m", cpu_limit="500m", memory_request="256Mi", memory_limit="512Mi"),
+        autoscaling=replace(BASE.worker.autoscaling, min_replicas=1, max_replicas=2),
+    ),
+    cors=replace(BASE.cors, allowed_origins=("http://localhost:3000", "http://localhost:5173")),
+    log_level="debug",
+    worker_concurrency=5,
+    tracing_sample_ratio=1.0,
+)
+
+STAGING = replace(
+    BASE,
+    name="staging",
+    tier="staging",
+    prefix="staging",
+    namespace="gorax-staging",
+    api_host="api.staging.gorax.io",
+    webhooks_host="webhooks.staging.gorax.io",
+    api=replace(
+        BASE.api,
+        image=Image(repository="gorax/api", tag="staging"),
+        resources=Resources(cpu_request="200m", cpu_limit="400m", memory_request="192Mi", memory_limit="384Mi"),
+        autoscaling=replace(BASE.api.autoscaling, min_replicas=2, max_replicas=6),
+    ),
+    worker=replace(
+        BASE.worker,
+        image=Image(repository="gorax/worker", tag="staging"),
+        resources=Resources(cpu_request="400m", cpu_limit="800m", memory_request="384Mi", memory_limit="768Mi"),
+        autoscaling=replace(BASE.worker.autoscaling, min_replicas=2, max_replicas=10),
+    ),
+    cors=replace(BASE.cors, allowed_origins=("https://staging.gorax.io",)),
+    log_level="info",
+    worker_concurrency=8,
+    tracing_sample_ratio=0.5,
+)
+
+PRODUCTION = replace(
+    BASE,
+    name="production",
+    tier="production",
+    prefix="prod",
+    namespace="gorax-prod",
+    api_host="api.gorax.io",
+    webhooks_host="webhooks.gorax.io",
+    api=replace(
+        BASE.api,
+        image=Image(repository="gorax/api", tag="v1.2.3"),
+        autoscaling=replace(BASE.api.autoscaling, min_replicas=3, max_replicas=20, cpu_utilization=60),
+    ),
+    worker=replace(
+        BASE.worker,
+        image=Image(repository="gorax/worker", tag="v1.2.3"),
+        autoscaling=replace(BASE.worker.autoscaling, min_replicas=3, max_replicas=30, cpu_utilization=70),
+    ),
+    cors=replace(BASE.cors, allowed_origins=("https://app.gorax.io", "https://gorax.io")),
+    log_level="warn",
+    worker_concurrency=10,
+    tracing_sample_ratio=0.1,
+    database=DatabasePool(max_open_conns=50, max_idle_conns=25),
+)
+
+ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)
+check_unique(ENVIRONMENTS)

@@ -1,0 +1,51 @@
+"""The namespace and the identity the Gorax pods run as."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from .manifest import Manifest
+from .naming import Naming
+
+POD_SECURITY_LEVEL = "restricted"
+
+
+class Platform(Construct):
+    """Namespace (Pod Security Standards ``restricted``) and the pods' ServiceAccount.
+
+    The namespace enforces, audits and warns at ``restricted``, so a pod
+    template that would weaken it is rejected at admission, not discovered
+    later. The ServiceAccount does not mount an API token: Gorax never calls
+    the Kubernetes API.
+
+    Exposes ``service_account_name`` for the workloads.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        env = naming.env
+        namespace_labels = naming.labels()
+        namespace_labels["name"] = env.namespace
+        for mode in ("enforce", "audit", "warn"):
+            namespace_labels[f"pod-security.kubernetes.io/{mode}"] = POD_SECURITY_LEVEL
+            namespace_labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
+        Manifest(
+            self,
+            "namespace",
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": env.namespace, "labels": namespace_labels},
+            },
+        )
+        self.service_account_name = naming.name()
+        Manifest(
+            self,
+            "service-account",
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": naming.metadata(self.service_account_name),
+                "automountServiceAccountToken": False,
+            },
+        )

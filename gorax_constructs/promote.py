@@ -1,0 +1,88 @@
+"""Validate a synthesized folder and only then make it ``dist/``.
+
+``cdk8s synth`` empties its output folder before it runs the app, so it never
+writes to ``dist/`` directly: a failed synth would leave ``dist/`` empty, and a
+GitOps engine with pruning would delete the environments. Here the staging
+folder is checked (every expected environment present and non-empty, every
+object schema-valid) and then swapped in with renames on the same file system.
+
+Usage: ``python -m gorax_constructs.promote STAGING DIST``
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from .validation import crd_dir, document_errors, load_documents
+
+
+class PromotionError(Exception):
+    """The staging folder is not fit to become ``dist/``; ``dist/`` was left as it was."""
+
+
+def check(staging: Path, expected: Iterable[str]) -> list[str]:
+    """Everything wrong with the staging folder (an empty list when it may be promoted)."""
+    problems: list[str] = []
+    if not staging.is_dir():
+        return [f"{staging} does not exist: the synth wrote nothing"]
+    crds = crd_dir()
+    expected = sorted(expected)
+    folders = sorted(p.name for p in staging.iterdir() if p.is_dir())
+    for name in expected:
+        if name not in folders:
+            problems.append(f"{name}: no output folder")
+    for name in folders:
+        if name not in expected:
+            problems.append(f"{name}: output folder for an environment that is not configured")
+    for name in expected:
+        files = sorted((staging / name).glob("*.yaml"))
+        if not files:
+            problems.append(f"{name}: no manifests")
+        for path, doc in load_documents(files):
+            for error in document_errors(doc, crds):
+                problems.append(f"{name}/{path.name}: {error}")
+    return problems
+
+
+def recover(dist: Path) -> None:
+    """Put back a ``dist/`` that an interrupted swap left aside."""
+    if not dist.exists():
+        leftovers = sorted(dist.parent.glob(f"{dist.name}.previous-*"))
+        if leftovers:
+            leftovers[-1].rename(dist)
+
+
+def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
+    """Replace ``dist`` by ``staging`` if, and only if, ``staging`` validates."""
+    recover(dist)
+    problems = check(staging, expected)
+    if problems:
+        raise PromotionError("\n".join(problems))
+    previous = dist.with_name(f"{dist.name}.previous-swap")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if dist.exists():
+        dist.rename(previous)
+    staging.rename(dist)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def main(argv: list[str]) -> int:
+    from .environments import ENVIRONMENTS
+
+    staging, dist = Path(argv[0]), Path(argv[1])
+    try:
+        promote(staging, dist, [env.name for env in ENVIRONMENTS])
+    except PromotionError as error:
+        print(f"synth: {dist}/ left unchanged; the synthesized output is invalid:\n{error}", file=sys.stderr)
+        return 1
+    print(f"synth: {dist}/ updated ({sum(1 for _ in dist.rglob('*.yaml'))} manifests)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""Schema validation of synthesized manifests: Kubernetes built-ins and custom resources.
+
+Built-in kinds are validated strictly (unknown fields are errors) against the
+JSON schemas that ``kubernetes-validate`` ships, for Kubernetes 1.27 and for
+the newest version it knows. Custom resources are validated against their
+CRD's ``openAPIV3Schema`` from ``GORAX_CRD_DIR``, made strict the same way.
+Validators are built once per kind and reused: building one costs far more
+than using it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+
+OLDEST_KUBERNETES = "1.27"
+CRD_DIR_VARIABLE = "GORAX_CRD_DIR"
+_SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
+
+
+def kubernetes_versions() -> tuple[str, ...]:
+    """The oldest supported Kubernetes (1.27) and the newest that kubernetes-validate ships."""
+    versions = sorted(
+        {m[1] for p in _SCHEMA_ROOT.iterdir() if (m := re.match(r"^v(\d+\.\d+)\.\d+-local-strict$", p.name))},
+        key=lambda v: tuple(int(x) for x in v.split(".")),
+    )
+    return (OLDEST_KUBERNETES, versions[-1])
+
+
+def _schema_dir(version: str) -> Any:
+    return _SCHEMA_ROOT / f"v{version}.0-local-strict"
+
+
+@cache
+def _definitions(version: str) -> Resource:
+    return Resource.from_contents(json.loads((_schema_dir(version) / "_definitions.json").read_text()))
+
+
+@cache
+def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    path = _schema_dir(version) / f"{kind.lower()}-{group_version}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text())
+    registry = Registry().with_resources([("_definitions.json", _definitions(version))])
+    registry = Resource.from_contents(schema) @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _strict(schema: Any) -> Any:
+    """Forbid properties a CRD schema does not declare, as the API server would prune them silently."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items()}
+        if (
+            out.get("type") == "object"
+            and "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
+        ):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+def crd_dir() -> Path | None:
+    """The folder of upstream CRDs, from ``GORAX_CRD_DIR`` or ``../shared/crds`` beside the repo."""
+    configured = os.environ.get(CRD_DIR_VARIABLE)
+    candidate = Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "crds"
+    return candidate if candidate.is_dir() else None
+
+
+@cache
+def _crd_validators(folder: Path) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for crd in yaml.safe_load_all(path.read_text()):
+            if not crd or crd.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                if not version.get("served", True):
+                    continue
+                schema = _strict(version["schema"]["openAPIV3Schema"])
+                schema["properties"]["metadata"] = {"type": "object"}
+                api_version = f"{spec['group']}/{version['name']}"
+                validators[(api_version, spec["names"]["kind"])] = jsonschema.Draft7Validator(schema)
+    return validators
+
+
+def is_builtin(doc: dict[str, Any]) -> bool:
+    return _builtin_validator(OLDEST_KUBERNETES, doc["apiVersion"], doc["kind"]) is not None or (
+        _builtin_validator(kubernetes_versions()[1], doc["apiVersion"], doc["kind"]) is not None
+    )
+
+
+def _messages(validator: jsonschema.protocols.Validator, doc: dict[str, Any], label: str) -> Iterator[str]:
+    for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        yield f"{label}: {path}: {error.message}"
+
+
+def builtin_errors(doc: dict[str, Any]) -> Iterator[str]:
+    """Strict schema errors of a built-in object for every supported Kubernetes version."""
+    for version in kubernetes_versions():
+        validator = _builtin_validator(version, doc["apiVersion"], doc["kind"])
+        if validator is None:
+            yield f"Kubernetes {version}: no schema for {doc['apiVersion']} {doc['kind']}"
+        else:
+            yield from _messages(validator, doc, f"Kubernetes {version}")
+
+
+def custom_resource_errors(doc: dict[str, Any], folder: Path) -> Iterator[str]:
+    validator = _crd_validators(folder).get((doc["apiVersion"], doc["kind"]))
+    if validator is None:
+        yield f"no served CRD for {doc['apiVersion']} {doc['kind']} in {folder}"
+    else:
+        yield from _messages(validator, doc, "CRD schema")
+
+
+def document_errors(doc: Any, crds: Path | None) -> list[str]:
+    """Every schema problem of one manifest (custom resources only when a CRD folder is known)."""
+    if not isinstance(doc, dict) or not {"apiVersion", "kind", "metadata"} <= doc.keys():
+        return ["not a Kubernetes object (apiVersion, kind and metadata are required)"]
+    if is_builtin(doc):
+        return list(builtin_errors(doc))
+    if crds is None:
+        return []
+    return list(custom_resource_errors(doc, crds))
+
+
+def load_documents(files: Iterable[Path]) -> Iterator[tuple[Path, Any]]:
+    for path in files:
+        for doc in yaml.safe_load_all(path.read_text()):
+            yield path, doc

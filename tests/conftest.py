@@ -1,0 +1,66 @@
+"""Synthesize every environment once per test session; tests read plain dicts.
+
+One jsii start costs about half a second, so the whole suite shares one
+in-process synth (the same ``App.synth()`` that ``cdk8s synth`` runs) into a
+session temp folder, and reads the files it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gorax_constructs.app import build_app
+from gorax_constructs.config import EnvironmentConfig
+from gorax_constructs.environments import ENVIRONMENTS
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """One environment's synthesized output."""
+
+    env: EnvironmentConfig
+    folder: Path
+
+    @property
+    def files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.yaml"))
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        return [doc for path in self.files for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def get(self, kind: str, name: str) -> dict[str, Any]:
+        matches = [o for o in self.of_kind(kind) if o["metadata"]["name"] == name]
+        assert len(matches) == 1, f"{self.env.name}: expected one {kind} {name}, found {len(matches)}"
+        return matches[0]
+
+    def text(self) -> str:
+        """The folder as one YAML stream, each file introduced by its name (what reviewers read)."""
+        return "".join(f"# {path.name}\n---\n{path.read_text()}" for path in self.files)
+
+
+def synthesize(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
+    build_app(environments, outdir=str(outdir)).synth()
+    return {env.name: Synthesized(env, outdir / env.name) for env in environments}
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    return synthesize(ENVIRONMENTS, tmp_path_factory.mktemp("synth"))
+
+
+@pytest.fixture(scope="session", params=[env.name for env in ENVIRONMENTS])
+def environment(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
+    return synthesized[request.param]

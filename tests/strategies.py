@@ -1,0 +1,59 @@
+"""Hypothesis strategies for environment configs: mostly plausible values, some broken ones.
+
+Later features extend ``environment_overrides`` with their own fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from gorax_constructs.config import Autoscaling, EnvironmentConfig, Image, Resources
+from gorax_constructs.environments import ENVIRONMENTS
+
+cpu = st.one_of(st.sampled_from(["50m", "100m", "250m", "1", "0.5", "2"]), st.text(max_size=6))
+memory = st.one_of(st.sampled_from(["64Mi", "128Mi", "512Mi", "1Gi", "2G"]), st.text(max_size=6))
+replicas = st.integers(min_value=-1, max_value=40)
+percent = st.integers(min_value=-5, max_value=120)
+dns_label = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
+host = st.one_of(st.builds(lambda a, b: f"{a}.{b}.io", dns_label, dns_label), st.text(max_size=12))
+origin = st.one_of(st.builds(lambda h: f"https://{h}", host), st.just("*"), st.text(max_size=12))
+tag = st.one_of(st.sampled_from(["v1.2.3", "latest", "", "dev", "1.0.0-rc.1"]), st.text(max_size=8))
+
+
+@st.composite
+def component(draw: st.DrawFn, base):  # type: ignore[no-untyped-def]
+    return replace(
+        base,
+        image=Image(repository=base.image.repository, tag=draw(tag)),
+        resources=Resources(
+            cpu_request=draw(cpu), cpu_limit=draw(cpu), memory_request=draw(memory), memory_limit=draw(memory)
+        ),
+        autoscaling=Autoscaling(
+            min_replicas=draw(replicas),
+            max_replicas=draw(replicas),
+            cpu_utilization=draw(percent),
+            memory_utilization=draw(percent),
+        ),
+    )
+
+
+@st.composite
+def environment_overrides(draw: st.DrawFn, base: EnvironmentConfig) -> dict[str, object]:
+    return {
+        "api_host": draw(host),
+        "webhooks_host": draw(host),
+        "api": draw(component(base.api)),
+        "worker": draw(component(base.worker)),
+        "cors": replace(base.cors, allowed_origins=tuple(draw(st.lists(origin, min_size=0, max_size=3)))),
+        "tracing_sample_ratio": draw(st.one_of(st.floats(min_value=-0.5, max_value=1.5), st.just(float("nan")))),
+        "worker_concurrency": draw(st.integers(min_value=-1, max_value=2000)),
+    }
+
+
+@st.composite
+def environment_configs(draw: st.DrawFn) -> tuple[EnvironmentConfig, dict[str, object]]:
+    """A base environment and overrides to apply to it (applying them may raise ConfigError)."""
+    base = draw(st.sampled_from(ENVIRONMENTS))
+    return base, draw(environment_overrides(base))

@@ -1,0 +1,197 @@
+"""Each validation rule: bad input raises ConfigError naming the environment, the field,
+the value and what is allowed."""
+
+from dataclasses import replace
+
+import pytest
+
+from gorax_constructs.config import Autoscaling, Cors, Image, Resources, check_unique
+from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
+from gorax_constructs.errors import ConfigError
+
+
+def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build()
+    message = str(caught.value)
+    assert f"environment '{env}'" in message
+    assert field in message
+    assert value in message
+    assert allowed in message
+
+
+def test_autoscaling_min_above_max():
+    expect_error(
+        lambda: replace(
+            PRODUCTION,
+            api=replace(
+                PRODUCTION.api, autoscaling=replace(PRODUCTION.api.autoscaling, min_replicas=5, max_replicas=4)
+            ),
+        ),
+        env="production",
+        field="api.autoscaling.max_replicas",
+        value="4",
+        allowed="at least min_replicas (5)",
+    )
+
+
+def test_requests_above_limits():
+    resources = Resources(cpu_request="2", cpu_limit="500m", memory_request="1Gi", memory_limit="512Mi")
+    with pytest.raises(ConfigError) as caught:
+        replace(STAGING, worker=replace(STAGING.worker, resources=resources))
+    message = str(caught.value)
+    assert "environment 'staging': worker.resources.cpu_request = '2'" in message
+    assert "at most the CPU limit 500m" in message
+    assert "worker.resources.memory_request = '1Gi'" in message
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("cpu_request", "100x"),
+        ("cpu_limit", "-1"),
+        ("memory_request", "12 Mi"),
+        ("memory_limit", "1.5Gi"),
+        ("cpu_request", "0m"),
+    ],
+)
+def test_malformed_quantities(field, value):
+    resources = replace(DEVELOPMENT.api.resources, **{field: value})
+    expect_error(
+        lambda: replace(DEVELOPMENT, api=replace(DEVELOPMENT.api, resources=resources)),
+        env="development",
+        field=f"api.resources.{field}",
+        value=repr(value),
+        allowed="quantity such as",
+    )
+
+
+@pytest.mark.parametrize(
+    "host", ["API.gorax.io", "api_gorax.io", "-api.gorax.io", "api..gorax.io", "", "a" * 64 + ".io"]
+)
+def test_host_is_not_a_dns_name(host):
+    expect_error(
+        lambda: replace(STAGING, api_host=host), env="staging", field="api_host", value=repr(host), allowed="DNS name"
+    )
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["app.gorax.io", "https://app.gorax.io/", "ftp://app.gorax.io", "https://app.gorax.io/path", "https://*.gorax.io"],
+)
+def test_cors_origin_not_absolute_http_origin(origin):
+    expect_error(
+        lambda: replace(PRODUCTION, cors=replace(PRODUCTION.cors, allowed_origins=(origin,))),
+        env="production",
+        field="cors.allowed_origins",
+        value=repr(origin),
+        allowed="absolute http(s) origin",
+    )
+
+
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+def test_cors_wildcard_outside_development(env):
+    expect_error(
+        lambda: replace(env, cors=Cors(allowed_origins=("*",), allow_credentials=False)),
+        env=env.name,
+        field="cors.allowed_origins",
+        value="'*'",
+        allowed="only in development",
+    )
+
+
+def test_cors_wildcard_allowed_in_development_without_credentials():
+    assert replace(DEVELOPMENT, cors=Cors(allowed_origins=("*",), allow_credentials=False)).cors.allowed_origins == (
+        "*",
+    )
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.01, float("nan"), True])
+def test_sample_rate_outside_unit_interval(ratio):
+    expect_error(
+        lambda: replace(STAGING, tracing_sample_ratio=ratio),
+        env="staging",
+        field="tracing_sample_ratio",
+        value=repr(ratio),
+        allowed="from 0 to 1",
+    )
+
+
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+@pytest.mark.parametrize("tag", ["latest", ""])
+def test_latest_or_empty_tag_outside_development(env, tag):
+    image = Image(repository="gorax/api", tag=tag)
+    expect_error(
+        lambda: replace(env, api=replace(env.api, image=image)),
+        env=env.name,
+        field="api.image.tag",
+        value=repr(tag),
+        allowed="",
+    )
+
+
+def test_production_needs_a_pinned_version_or_digest():
+    expect_error(
+        lambda: replace(
+            PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", tag="stable"))
+        ),
+        env="production",
+        field="worker.image.tag",
+        value="'stable'",
+        allowed="pinned version",
+    )
+    digest = "sha256:" + "a" * 64
+    pinned = replace(
+        PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", digest=digest))
+    )
+    assert pinned.worker.image.reference == f"gorax/worker@{digest}"
+
+
+def test_development_accepts_mutable_tags():
+    assert replace(DEVELOPMENT, api=replace(DEVELOPMENT.api, image=Image(repository="gorax/api", tag="latest")))
+
+
+@pytest.mark.parametrize("field", ["name", "namespace"])
+def test_duplicate_environment_names_or_namespaces(field):
+    fields = {
+        "name": "staging-2",
+        "prefix": "staging2",
+        "api_host": "api.s2.gorax.io",
+        "webhooks_host": "webhooks.s2.gorax.io",
+        field: getattr(PRODUCTION, field),
+    }
+    twin = replace(STAGING, **fields)
+    with pytest.raises(ConfigError) as caught:
+        check_unique((DEVELOPMENT, PRODUCTION, twin))
+    message = str(caught.value)
+    assert f"environment '{twin.name}'" in message
+    assert f"{field} = '{getattr(PRODUCTION, field)}'" in message
+    assert "already used by environment 'production'" in message
+
+
+def test_autoscaling_percentages():
+    expect_error(
+        lambda: replace(
+            DEVELOPMENT,
+            worker=replace(
+                DEVELOPMENT.worker,
+                autoscaling=Autoscaling(min_replicas=1, max_replicas=2, cpu_utilization=0, memory_utilization=80),
+            ),
+        ),
+        env="development",
+        field="worker.autoscaling.cpu_utilization",
+        value="0",
+        allowed="percentage",
+    )
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as caught:
+        replace(PRODUCTION, api_host="bad host", log_level="verbose")
+    assert len(caught.value.problems) == 2
+
+
+def test_error_names_environment_and_field_for_duplicate_hosts():
+    clash = replace(STAGING, name="staging-eu", prefix="staging-eu", namespace="gorax-staging-eu")
+    with pytest.raises(ConfigError, match="environment 'staging-eu': host = 'api.staging.gorax.io'"):
+        check_unique((DEVELOPMENT, STAGING, PRODUCTION, clash))
