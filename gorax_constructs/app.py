@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import cdk8s
 
+from .catalog import PREVIEWS_FOLDER, Catalog
 from .chart import EnvironmentChart
 from .config import EnvironmentConfig
 
@@ -22,3 +24,13 @@ def build_app(environments: Iterable[EnvironmentConfig], outdir: str) -> cdk8s.A
     for env in environments:
         EnvironmentChart(app, env)
     return app
+
+
+def synth_catalog(catalog: Catalog, outdir: Path) -> None:
+    """Synthesize the permanent environments into ``outdir`` and previews into ``outdir/previews``.
+
+    Previews get an App of their own: a chart's folder is its id, and an id cannot hold a ``/``.
+    """
+    build_app(catalog.permanent, outdir=str(outdir)).synth()
+    if catalog.previews:
+        build_app(catalog.previews, outdir=str(outdir / PREVIEWS_FOLDER)).synth()

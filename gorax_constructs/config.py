@@ -35,6 +35,8 @@ IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
 PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
 ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
+LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
 
 
@@ -206,6 +208,7 @@ class EnvironmentConfig:
         prefix: the guide's object-name prefix (``dev`` gives ``dev-gorax-api``).
         namespace: the Kubernetes namespace everything lives in.
         api_host / webhooks_host: the two public host names.
+        extra_labels: labels added to every object (previews carry their owner and expiry).
     """
 
     name: str
@@ -229,6 +232,7 @@ class EnvironmentConfig:
         ("workflow-versioning", True),
         ("advanced-filtering", True),
     )
+    extra_labels: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         problems = list(self.problems())
@@ -281,6 +285,9 @@ class EnvironmentConfig:
         for flag, enabled in self.features:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
                 yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")
+        for key, value in self.extra_labels:
+            if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
+                yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
 
 
 def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:

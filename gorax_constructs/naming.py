@@ -56,6 +56,7 @@ class Naming:
             "app.kubernetes.io/part-of": APP,
             "app.kubernetes.io/managed-by": MANAGED_BY,
             "environment": self.env.name,
+            **dict(self.env.extra_labels),
         }
 
     def component_labels(self, component: str, version: str | None = None) -> dict[str, str]:

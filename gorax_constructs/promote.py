@@ -24,26 +24,26 @@ class PromotionError(Exception):
 
 
 def check(staging: Path, expected: Iterable[str]) -> list[str]:
-    """Everything wrong with the staging folder (an empty list when it may be promoted)."""
-    problems: list[str] = []
+    """Everything wrong with the staging folder (an empty list when it may be promoted).
+
+    ``expected`` lists the output folders relative to ``staging`` (``production``, ``previews/pr-1``).
+    """
     if not staging.is_dir():
         return [f"{staging} does not exist: the synth wrote nothing"]
+    problems: list[str] = []
     crds = crd_dir()
     expected = sorted(expected)
-    folders = sorted(p.name for p in staging.iterdir() if p.is_dir())
-    for name in expected:
-        if name not in folders:
-            problems.append(f"{name}: no output folder")
-    for name in folders:
-        if name not in expected:
-            problems.append(f"{name}: output folder for an environment that is not configured")
-    for name in expected:
-        files = sorted((staging / name).glob("*.yaml"))
+    found = sorted({str(p.parent.relative_to(staging)) for p in staging.rglob("*.yaml")})
+    for folder in found:
+        if folder not in expected:
+            problems.append(f"{folder}: output for an environment that is not configured")
+    for folder in expected:
+        files = sorted((staging / folder).glob("*.yaml"))
         if not files:
-            problems.append(f"{name}: no manifests")
+            problems.append(f"{folder}: no manifests")
         for path, doc in load_documents(files):
             for error in document_errors(doc, crds):
-                problems.append(f"{name}/{path.name}: {error}")
+                problems.append(f"{folder}/{path.name}: {error}")
     return problems
 
 
@@ -72,11 +72,11 @@ def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from .environments import ENVIRONMENTS
+    from .catalog import load_catalog
 
     staging, dist = Path(argv[0]), Path(argv[1])
     try:
-        promote(staging, dist, [env.name for env in ENVIRONMENTS])
+        promote(staging, dist, load_catalog().output_folders())
     except PromotionError as error:
         print(f"synth: {dist}/ left unchanged; the synthesized output is invalid:\n{error}", file=sys.stderr)
         return 1

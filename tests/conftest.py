@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from gorax_constructs.app import build_app
+from gorax_constructs.app import synth_catalog
+from gorax_constructs.catalog import Catalog, load_catalog
 from gorax_constructs.config import EnvironmentConfig
-from gorax_constructs.environments import ENVIRONMENTS
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
@@ -51,16 +51,34 @@ class Synthesized:
         return "".join(f"# {path.name}\n---\n{path.read_text()}" for path in self.files)
 
 
-def synthesize(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
-    build_app(environments, outdir=str(outdir)).synth()
-    return {env.name: Synthesized(env, outdir / env.name) for env in environments}
+CATALOG = load_catalog()
+
+
+def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:
+    """Synthesize like `make synth` does; results keyed by environment name."""
+    synth_catalog(catalog, outdir)
+    environments = (*catalog.permanent, *catalog.previews)
+    return {
+        env.name: Synthesized(env, outdir / folder)
+        for env, folder in zip(environments, catalog.output_folders(), strict=True)
+    }
+
+
+def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
+    return synthesize(Catalog(permanent=environments, previews=()), outdir)
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
-    return synthesize(ENVIRONMENTS, tmp_path_factory.mktemp("synth"))
+def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("synth")
 
 
-@pytest.fixture(scope="session", params=[env.name for env in ENVIRONMENTS])
+@pytest.fixture(scope="session")
+def synthesized(synth_root: Path) -> dict[str, Synthesized]:
+    """Every environment of the catalog (permanent and previews), synthesized once."""
+    return synthesize(CATALOG, synth_root)
+
+
+@pytest.fixture(scope="session", params=[env.name for env in (*CATALOG.permanent, *CATALOG.previews)])
 def environment(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
     return synthesized[request.param]

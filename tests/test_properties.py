@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from gorax_constructs.errors import ConfigError
 from gorax_constructs.validation import crd_dir, document_errors
 
-from .conftest import synthesize
+from .conftest import synthesize_environments
 from .strategies import environment_configs
 
 
@@ -20,7 +20,7 @@ def test_config_is_rejected_or_synthesizes_valid_manifests(drawn, tmp_path_facto
     except ConfigError as error:
         assert f"environment '{base.name}'" in str(error)
         return
-    output = synthesize((env,), tmp_path_factory.mktemp("property"))[env.name]
+    output = synthesize_environments((env,), tmp_path_factory.mktemp("property"))[env.name]
     objects = output.objects
     assert objects
     folder = crd_dir()

@@ -9,37 +9,30 @@ from pathlib import Path
 
 import pytest
 
-from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.promote import PromotionError, promote
 
-from .conftest import REPO, synthesize
+from .conftest import CATALOG, REPO, synthesize
 
 
 def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_two_synths_are_byte_identical(synthesized, tmp_path):
-    again = synthesize(ENVIRONMENTS, tmp_path)
-    for name, output in synthesized.items():
-        assert tree(output.folder) == tree(again[name].folder)
+def test_two_synths_are_byte_identical(synth_root, synthesized, tmp_path):
+    synthesize(CATALOG, tmp_path)
+    assert tree(synth_root) == tree(tmp_path)
 
 
-def test_committed_dist_matches_a_fresh_synth(synthesized):
+def test_committed_dist_matches_a_fresh_synth(synth_root, synthesized):
     """A code change without `make synth` fails CI."""
-    dist = REPO / "dist"
-    stale = []
-    for name, output in synthesized.items():
-        fresh, committed = tree(output.folder), tree(dist / name)
-        if fresh != committed:
-            changed = sorted(k for k in fresh.keys() | committed.keys() if fresh.get(k) != committed.get(k))
-            stale.append(f"{name}: {changed}")
-    assert stale == [], "dist/ is stale; run `make synth` and commit:\n" + "\n".join(stale)
+    fresh, committed = tree(synth_root), tree(REPO / "dist")
+    stale = sorted(k for k in fresh.keys() | committed.keys() if fresh.get(k) != committed.get(k))
+    assert stale == [], "dist/ is stale; run `make synth` and commit. Differs: " + ", ".join(stale)
 
 
-def test_promote_refuses_invalid_output_and_keeps_dist(synthesized, tmp_path):
+def test_promote_refuses_invalid_output_and_keeps_dist(synth_root, synthesized, tmp_path):
     dist = tmp_path / "dist"
-    shutil.copytree(synthesized["development"].folder.parent, dist)
+    shutil.copytree(synth_root, dist)
     before = tree(dist)
     staging = tmp_path / "staging"
     shutil.copytree(dist, staging)
@@ -49,20 +42,20 @@ def test_promote_refuses_invalid_output_and_keeps_dist(synthesized, tmp_path):
     for leftover in (staging / "staging").iterdir():
         leftover.unlink()
     with pytest.raises(PromotionError) as caught:
-        promote(staging, dist, [env.name for env in ENVIRONMENTS])
+        promote(staging, dist, CATALOG.output_folders())
     assert "automountToken" in str(caught.value)
     assert "staging: no manifests" in str(caught.value)
     assert tree(dist) == before
 
 
-def test_promote_swaps_in_valid_output(synthesized, tmp_path):
+def test_promote_swaps_in_valid_output(synth_root, synthesized, tmp_path):
     dist = tmp_path / "dist"
     (dist / "development").mkdir(parents=True)
     (dist / "development" / "Old.k8s.yaml").write_text("stale: true\n")
     staging = tmp_path / "staging"
-    shutil.copytree(synthesized["development"].folder.parent, staging)
-    promote(staging, dist, [env.name for env in ENVIRONMENTS])
-    assert tree(dist) == tree(synthesized["development"].folder.parent)
+    shutil.copytree(synth_root, staging)
+    promote(staging, dist, CATALOG.output_folders())
+    assert tree(dist) == tree(synth_root)
     assert not staging.exists()
     assert not list(tmp_path.glob("dist.previous-*"))
 

@@ -1,0 +1,32 @@
+"""Which environments exist, and where each one's output goes.
+
+Kept free of cdk8s imports: the validation step needs the list too, and
+importing cdk8s costs half a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import EnvironmentConfig
+from .environments import DEVELOPMENT, ENVIRONMENTS
+from .previews import load_previews
+
+PREVIEWS_FOLDER = "previews"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The permanent environments and the requested previews."""
+
+    permanent: tuple[EnvironmentConfig, ...]
+    previews: tuple[EnvironmentConfig, ...]
+
+    def output_folders(self) -> list[str]:
+        """Output folders relative to the synth root: ``production``, ``previews/pr-123``, ..."""
+        return [env.name for env in self.permanent] + [f"{PREVIEWS_FOLDER}/{env.name}" for env in self.previews]
+
+
+def load_catalog() -> Catalog:
+    """Every environment to synthesize; raises ConfigError when any is invalid."""
+    return Catalog(permanent=ENVIRONMENTS, previews=load_previews(ENVIRONMENTS, DEVELOPMENT))
