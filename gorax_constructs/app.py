@@ -10,6 +10,7 @@ import cdk8s
 from .catalog import PREVIEWS_FOLDER, Catalog
 from .chart import EnvironmentChart
 from .config import EnvironmentConfig
+from .gitops import ARGOCD_FOLDER, ArgoCdApplications, write_kustomizations
 
 OUTPUT_TYPE = cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
 
@@ -27,10 +28,15 @@ def build_app(environments: Iterable[EnvironmentConfig], outdir: str) -> cdk8s.A
 
 
 def synth_catalog(catalog: Catalog, outdir: Path) -> None:
-    """Synthesize the permanent environments into ``outdir`` and previews into ``outdir/previews``.
+    """Synthesize the permanent environments and their Argo CD Applications into ``outdir``,
+    previews into ``outdir/previews``, and a kustomization.yaml into every folder.
 
     Previews get an App of their own: a chart's folder is its id, and an id cannot hold a ``/``.
     """
-    build_app(catalog.permanent, outdir=str(outdir)).synth()
+    app = build_app(catalog.permanent, outdir=str(outdir))
+    argocd = cdk8s.Chart(app, ARGOCD_FOLDER, disable_resource_name_hashes=True)
+    ArgoCdApplications(argocd, "applications", gitops=catalog.gitops, environments=catalog.permanent)
+    app.synth()
     if catalog.previews:
         build_app(catalog.previews, outdir=str(outdir / PREVIEWS_FOLDER)).synth()
+    write_kustomizations(outdir, catalog.output_folders())

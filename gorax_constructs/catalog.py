@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import EnvironmentConfig
-from .environments import DEVELOPMENT, ENVIRONMENTS
+from .environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
+from .gitops import ARGOCD_FOLDER, GitOpsConfig
 from .previews import load_previews
 
 PREVIEWS_FOLDER = "previews"
@@ -17,14 +18,19 @@ PREVIEWS_FOLDER = "previews"
 
 @dataclass(frozen=True)
 class Catalog:
-    """The permanent environments and the requested previews."""
+    """The permanent environments, the requested previews, and how GitOps deploys them."""
 
     permanent: tuple[EnvironmentConfig, ...]
     previews: tuple[EnvironmentConfig, ...]
+    gitops: GitOpsConfig = GITOPS
+
+    def environment_folders(self) -> list[str]:
+        """Each environment's folder relative to the synth root: ``production``, ``previews/pr-123``, ..."""
+        return [env.name for env in self.permanent] + [f"{PREVIEWS_FOLDER}/{env.name}" for env in self.previews]
 
     def output_folders(self) -> list[str]:
-        """Output folders relative to the synth root: ``production``, ``previews/pr-123``, ..."""
-        return [env.name for env in self.permanent] + [f"{PREVIEWS_FOLDER}/{env.name}" for env in self.previews]
+        """Every folder the synth writes: the environments' and the Argo CD Applications'."""
+        return [*self.environment_folders(), ARGOCD_FOLDER]
 
 
 def load_catalog() -> Catalog:

@@ -19,6 +19,7 @@ from .config import (
     Resources,
     check_unique,
 )
+from .gitops import GitOpsConfig
 
 BASE = EnvironmentConfig(
     name="base",
@@ -116,3 +117,5 @@ PRODUCTION = replace(
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)
 check_unique(ENVIRONMENTS)
+
+GITOPS = GitOpsConfig(repo_url="https://github.com/gorax/gorax-environments.git")

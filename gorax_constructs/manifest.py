@@ -13,11 +13,16 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from .syncwaves import with_sync_wave
+
 Body = dict[str, Any]
 
 
 class Manifest(cdk8s.ApiObject):
-    """An API object whose complete body (apiVersion, kind, metadata, ...) is a plain dict."""
+    """An API object whose complete body (apiVersion, kind, metadata, ...) is a plain dict.
+
+    Every object gets its kind's Argo CD sync wave here, so no construct can forget it.
+    """
 
     def __init__(self, scope: Construct, id: str, body: Body) -> None:
         metadata = body["metadata"]
@@ -28,7 +33,7 @@ class Manifest(cdk8s.ApiObject):
             kind=body["kind"],
             metadata=cdk8s.ApiObjectMetadata(name=metadata["name"], namespace=metadata.get("namespace")),
         )
-        self.body = body
+        self.body = with_sync_wave(body)
 
     def to_json(self) -> Any:
         return self.body

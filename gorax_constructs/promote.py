@@ -16,6 +16,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
+
+from .gitops import KUSTOMIZATION
 from .validation import crd_dir, document_errors, load_documents
 
 
@@ -33,14 +36,18 @@ def check(staging: Path, expected: Iterable[str]) -> list[str]:
     problems: list[str] = []
     crds = crd_dir()
     expected = sorted(expected)
-    found = sorted({str(p.parent.relative_to(staging)) for p in staging.rglob("*.yaml")})
+    found = sorted({str(p.parent.relative_to(staging)) for p in staging.rglob("*.k8s.yaml")})
     for folder in found:
         if folder not in expected:
             problems.append(f"{folder}: output for an environment that is not configured")
     for folder in expected:
-        files = sorted((staging / folder).glob("*.yaml"))
+        files = sorted((staging / folder).glob("*.k8s.yaml"))
         if not files:
             problems.append(f"{folder}: no manifests")
+        kustomization = staging / folder / KUSTOMIZATION
+        listed = yaml.safe_load(kustomization.read_text())["resources"] if kustomization.exists() else None
+        if listed != [p.name for p in files]:
+            problems.append(f"{folder}/{KUSTOMIZATION}: does not list exactly the folder's manifests")
         for path, doc in load_documents(files):
             for error in document_errors(doc, crds):
                 problems.append(f"{folder}/{path.name}: {error}")

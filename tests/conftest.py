@@ -32,7 +32,7 @@ class Synthesized:
 
     @property
     def files(self) -> list[Path]:
-        return sorted(self.folder.glob("*.yaml"))
+        return sorted(self.folder.glob("*.k8s.yaml"))
 
     @property
     def objects(self) -> list[dict[str, Any]]:
@@ -60,7 +60,7 @@ def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:
     environments = (*catalog.permanent, *catalog.previews)
     return {
         env.name: Synthesized(env, outdir / folder)
-        for env, folder in zip(environments, catalog.output_folders(), strict=True)
+        for env, folder in zip(environments, catalog.environment_folders(), strict=True)
     }
 
 

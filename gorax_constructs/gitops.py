@@ -1,0 +1,99 @@
+"""GitOps wiring: Argo CD Applications, sync waves, and a kustomization per output folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from constructs import Construct
+
+from .config import EnvironmentConfig
+from .manifest import Body, Manifest
+from .naming import APP, MANAGED_BY
+
+ARGOCD_FOLDER = "argocd"
+KUSTOMIZATION = "kustomization.yaml"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitOpsConfig:
+    """Where Argo CD finds this repository and what it deploys to.
+
+    Attributes:
+        repo_url: this repository's clone URL.
+        target_revision: the branch (or tag) Argo CD follows. Default ``main``.
+        argocd_namespace: where the Application objects live. Default ``argocd``.
+        project: the Argo CD project. Default ``default``.
+        destination_server: the cluster API. Default: the cluster Argo CD runs in.
+    """
+
+    repo_url: str
+    target_revision: str = "main"
+    argocd_namespace: str = "argocd"
+    project: str = "default"
+    destination_server: str = "https://kubernetes.default.svc"
+
+
+class ArgoCdApplications(Construct):
+    """One Argo CD ``Application`` per permanent environment, pointing at ``dist/<environment>/``.
+
+    Sync is automated with pruning (an object deleted from ``dist/`` is deleted
+    from the cluster) and server-side apply. Self-heal is on except in
+    production, where an emergency ``kubectl`` fix must not be reverted under
+    the on-call engineer; drift there shows as OutOfSync instead.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
+    ) -> None:
+        super().__init__(scope, id)
+        for env in environments:
+            Manifest(self, env.name, application(gitops, env))
+
+
+def application(gitops: GitOpsConfig, env: EnvironmentConfig) -> Body:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": f"{APP}-{env.name}",
+            "namespace": gitops.argocd_namespace,
+            "labels": {
+                "app.kubernetes.io/name": APP,
+                "app.kubernetes.io/part-of": APP,
+                "app.kubernetes.io/managed-by": MANAGED_BY,
+                "environment": env.name,
+            },
+            # Deleting the Application deletes what it deployed, not only the Application.
+            "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+        },
+        "spec": {
+            "project": gitops.project,
+            "source": {
+                "repoURL": gitops.repo_url,
+                "targetRevision": gitops.target_revision,
+                "path": f"dist/{env.name}",
+            },
+            "destination": {"server": gitops.destination_server, "namespace": env.namespace},
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": env.tier != "production"},
+                "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+                "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+            },
+        },
+    }
+
+
+def write_kustomizations(root: Path, folders: list[str]) -> None:
+    """A ``kustomization.yaml`` listing each output folder's manifests.
+
+    It keeps the guide's habits working on the rendered output
+    (``kubectl diff -k dist/production``) and lets GitOps engines detect the
+    folder type without configuration.
+    """
+    for folder in folders:
+        path = root / folder
+        resources = sorted(p.name for p in path.glob("*.k8s.yaml"))
+        document = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
+        (path / KUSTOMIZATION).write_text(yaml.safe_dump(document, sort_keys=False))
