@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import cdk8s
 
+from .argocd import ArgoCdApplications
 from .catalog import PREVIEWS_FOLDER, Catalog
 from .chart import EnvironmentChart
 from .config import EnvironmentConfig
-from .gitops import ARGOCD_FOLDER, ArgoCdApplications, write_kustomizations
+from .gitops import ARGOCD_FOLDER, SYNTH_RECORD, write_kustomizations
 
 OUTPUT_TYPE = cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
 
@@ -40,3 +42,5 @@ def synth_catalog(catalog: Catalog, outdir: Path) -> None:
     if catalog.previews:
         build_app(catalog.previews, outdir=str(outdir / PREVIEWS_FOLDER)).synth()
     write_kustomizations(outdir, catalog.output_folders())
+    # Written last: its presence says the synth completed, and which folders it had to produce.
+    (outdir / SYNTH_RECORD).write_text(json.dumps({"folders": catalog.output_folders()}, indent=2) + "\n")

@@ -7,7 +7,9 @@ from constructs import Construct
 
 from .appconfig import AppConfig
 from .config import EnvironmentConfig
+from .edge import Edge
 from .naming import Naming
+from .network import NetworkPolicies
 from .platform import Platform
 
 
@@ -25,3 +27,5 @@ class EnvironmentChart(cdk8s.Chart):
         naming = Naming(env)
         self.platform = Platform(self, "platform", naming=naming)
         self.app_config = AppConfig(self, "config", naming=naming)
+        self.edge = Edge(self, "edge", naming=naming)
+        self.network = NetworkPolicies(self, "network", naming=naming)

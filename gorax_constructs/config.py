@@ -14,7 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .dns import is_dns_label, is_dns_name
+from .edge import EdgeConfig
 from .errors import ConfigError, Problem
+from .network import NetworkConfig
 from .quantities import (
     CPU_ALLOWED,
     MEMORY_ALLOWED,
@@ -29,7 +32,6 @@ TIERS: tuple[Tier, ...] = ("development", "staging", "production")
 LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
@@ -38,17 +40,6 @@ ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$"
 LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
-
-
-def is_dns_label(value: object) -> bool:
-    return isinstance(value, str) and DNS_LABEL.match(value) is not None
-
-
-def is_dns_name(value: object) -> bool:
-    """An RFC 1123 host name: lowercase labels joined by dots, at most 253 characters."""
-    if not isinstance(value, str) or not value or len(value) > 253:
-        return False
-    return all(is_dns_label(label) for label in value.split("."))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,6 +200,7 @@ class EnvironmentConfig:
         namespace: the Kubernetes namespace everything lives in.
         api_host / webhooks_host: the two public host names.
         extra_labels: labels added to every object (previews carry their owner and expiry).
+        edge: how the hosts are served (see ``edge.py``); network: NetworkPolicy peers (see ``network.py``).
     """
 
     name: str
@@ -220,6 +212,8 @@ class EnvironmentConfig:
     api: ComponentConfig
     worker: ComponentConfig
     cors: Cors
+    edge: EdgeConfig
+    network: NetworkConfig = field(default_factory=NetworkConfig)
     log_level: LogLevel = "info"
     log_format: Literal["json", "text"] = "json"
     worker_concurrency: int = 10
@@ -262,6 +256,8 @@ class EnvironmentConfig:
         yield from (p.under("worker") for p in self.worker.problems(self.tier))
         yield from (p.under("cors") for p in self.cors.problems(self.tier))
         yield from (p.under("database") for p in self.database.problems())
+        yield from (p.under("edge") for p in self.edge.problems())
+        yield from (p.under("network") for p in self.network.problems())
         if self.log_level not in LOG_LEVELS:
             yield Problem("log_level", self.log_level, f"one of {', '.join(LOG_LEVELS)}")
         if self.log_format not in ("json", "text"):

@@ -19,6 +19,7 @@ from .config import (
     Resources,
     check_unique,
 )
+from .edge import EdgeConfig, HostEdge
 from .gitops import GitOpsConfig
 
 BASE = EnvironmentConfig(
@@ -39,6 +40,19 @@ BASE = EnvironmentConfig(
         autoscaling=Autoscaling(min_replicas=2, max_replicas=20, cpu_utilization=75, memory_utilization=85),
     ),
     cors=Cors(allowed_origins=("https://app.gorax.io",)),
+    edge=EdgeConfig(
+        cluster_issuer="letsencrypt-staging",
+        api=HostEdge(requests_per_second=100, burst_multiplier=5, connections=50),
+        # Webhook senders retry in bursts and post large payloads slowly: more burst, long timeouts, no CORS.
+        webhooks=HostEdge(
+            requests_per_second=50,
+            burst_multiplier=10,
+            connections=100,
+            read_timeout_seconds=300,
+            send_timeout_seconds=300,
+            cors=False,
+        ),
+    ),
 )
 
 DEVELOPMENT = replace(
@@ -113,6 +127,7 @@ PRODUCTION = replace(
     worker_concurrency=10,
     tracing_sample_ratio=0.1,
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
+    edge=replace(BASE.edge, cluster_issuer="letsencrypt-prod"),
 )
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)

@@ -1,19 +1,24 @@
-"""GitOps wiring: Argo CD Applications, sync waves, and a kustomization per output folder."""
+"""GitOps wiring: where Argo CD finds the output, its Application bodies, and a kustomization per folder.
+
+Free of cdk8s imports: the validation step needs it too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from constructs import Construct
 
-from .config import EnvironmentConfig
-from .manifest import Body, Manifest
 from .naming import APP, MANAGED_BY
+
+if TYPE_CHECKING:
+    from .config import EnvironmentConfig
 
 ARGOCD_FOLDER = "argocd"
 KUSTOMIZATION = "kustomization.yaml"
+SYNTH_RECORD = "synth-record.json"
+"""Written into the staging folder when a synth completes; read by the promote step, never promoted."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,24 +40,7 @@ class GitOpsConfig:
     destination_server: str = "https://kubernetes.default.svc"
 
 
-class ArgoCdApplications(Construct):
-    """One Argo CD ``Application`` per permanent environment, pointing at ``dist/<environment>/``.
-
-    Sync is automated with pruning (an object deleted from ``dist/`` is deleted
-    from the cluster) and server-side apply. Self-heal is on except in
-    production, where an emergency ``kubectl`` fix must not be reverted under
-    the on-call engineer; drift there shows as OutOfSync instead.
-    """
-
-    def __init__(
-        self, scope: Construct, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
-    ) -> None:
-        super().__init__(scope, id)
-        for env in environments:
-            Manifest(self, env.name, application(gitops, env))
-
-
-def application(gitops: GitOpsConfig, env: EnvironmentConfig) -> Body:
+def application(gitops: GitOpsConfig, env: EnvironmentConfig) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",

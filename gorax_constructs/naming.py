@@ -11,8 +11,10 @@ from the construct path, because a Deployment's selector is immutable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .config import EnvironmentConfig
+if TYPE_CHECKING:  # config imports the edge section, which imports naming: no runtime import here.
+    from .config import EnvironmentConfig
 
 APP = "gorax"
 MANAGED_BY = "cdk8s"

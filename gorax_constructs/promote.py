@@ -11,6 +11,7 @@ Usage: ``python -m gorax_constructs.promote STAGING DIST``
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .gitops import KUSTOMIZATION
+from .gitops import KUSTOMIZATION, SYNTH_RECORD
 from .validation import crd_dir, document_errors, load_documents
 
 
@@ -68,6 +69,7 @@ def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
     problems = check(staging, expected)
     if problems:
         raise PromotionError("\n".join(problems))
+    (staging / SYNTH_RECORD).unlink(missing_ok=True)
     previous = dist.with_name(f"{dist.name}.previous-swap")
     if previous.exists():
         shutil.rmtree(previous)
@@ -78,12 +80,18 @@ def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
         shutil.rmtree(previous)
 
 
-def main(argv: list[str]) -> int:
-    from .catalog import load_catalog
+def expected_folders(staging: Path) -> list[str]:
+    """The folders the synth said it wrote; without its record, the synth did not complete."""
+    record = staging / SYNTH_RECORD
+    if not record.is_file():
+        raise PromotionError(f"{record} is missing: the synth did not complete")
+    return list(json.loads(record.read_text())["folders"])
 
+
+def main(argv: list[str]) -> int:
     staging, dist = Path(argv[0]), Path(argv[1])
     try:
-        promote(staging, dist, load_catalog().output_folders())
+        promote(staging, dist, expected_folders(staging))
     except PromotionError as error:
         print(f"synth: {dist}/ left unchanged; the synthesized output is invalid:\n{error}", file=sys.stderr)
         return 1

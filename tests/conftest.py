@@ -8,7 +8,7 @@ session temp folder, and reads the files it wrote.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +82,34 @@ def synthesized(synth_root: Path) -> dict[str, Synthesized]:
 @pytest.fixture(scope="session", params=[env.name for env in (*CATALOG.permanent, *CATALOG.previews)])
 def environment(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
     return synthesized[request.param]
+
+
+def with_edge_mode(env: EnvironmentConfig, mode: str) -> EnvironmentConfig:
+    return replace(env, edge=replace(env.edge, mode=mode))
+
+
+GATEWAY_ENVIRONMENTS = tuple(with_edge_mode(env, "gateway-api") for env in CATALOG.permanent)
+EDGE_MODES = ("ingress-nginx", "gateway-api")
+
+
+@pytest.fixture(scope="session")
+def gateway_synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    """Every environment in gateway-api mode, synthesized in one App (one jsii round trip per object)."""
+    return synthesize_environments(GATEWAY_ENVIRONMENTS, tmp_path_factory.mktemp("synth-gateway"))
+
+
+@pytest.fixture(
+    scope="session",
+    params=[(mode, env.name) for mode in EDGE_MODES for env in CATALOG.permanent],
+    ids=lambda p: f"{p[1]}-{p[0]}",
+)
+def any_edge(
+    request: pytest.FixtureRequest,
+    synthesized: dict[str, Synthesized],
+    gateway_synthesized: dict[str, Synthesized],
+) -> Synthesized:
+    """Every environment in both edge modes."""
+    mode, name = request.param
+    output = synthesized[name] if mode == "ingress-nginx" else gateway_synthesized[name]
+    assert output.env.edge.mode == mode
+    return output

@@ -19,6 +19,11 @@ percent = st.integers(min_value=-5, max_value=120)
 dns_label = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
 host = st.one_of(st.builds(lambda a, b: f"{a}.{b}.io", dns_label, dns_label), st.text(max_size=12))
 origin = st.one_of(st.builds(lambda h: f"https://{h}", host), st.just("*"), st.text(max_size=12))
+positive = st.integers(min_value=-2, max_value=500)
+edge_mode = st.sampled_from(["ingress-nginx", "gateway-api", "traefik"])
+cidr = st.one_of(
+    st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "10.0.0.1/8", "::/0", "0.0.0.0/0"]), st.text(max_size=6)
+)
 tag = st.one_of(st.sampled_from(["v1.2.3", "latest", "", "dev", "1.0.0-rc.1"]), st.text(max_size=8))
 
 
@@ -40,6 +45,23 @@ def component(draw: st.DrawFn, base):  # type: ignore[no-untyped-def]
 
 
 @st.composite
+def host_edge(draw: st.DrawFn, base):  # type: ignore[no-untyped-def]
+    return replace(
+        base,
+        requests_per_second=draw(positive),
+        burst_multiplier=draw(positive),
+        connections=draw(positive),
+        read_timeout_seconds=draw(st.integers(min_value=0, max_value=4000)),
+        cors=draw(st.booleans()),
+    )
+
+
+@st.composite
+def edge(draw: st.DrawFn, base):  # type: ignore[no-untyped-def]
+    return replace(base, mode=draw(edge_mode), api=draw(host_edge(base.api)), webhooks=draw(host_edge(base.webhooks)))
+
+
+@st.composite
 def environment_overrides(draw: st.DrawFn, base: EnvironmentConfig) -> dict[str, object]:
     return {
         "api_host": draw(host),
@@ -49,6 +71,14 @@ def environment_overrides(draw: st.DrawFn, base: EnvironmentConfig) -> dict[str,
         "cors": replace(base.cors, allowed_origins=tuple(draw(st.lists(origin, min_size=0, max_size=3)))),
         "tracing_sample_ratio": draw(st.one_of(st.floats(min_value=-0.5, max_value=1.5), st.just(float("nan")))),
         "worker_concurrency": draw(st.integers(min_value=-1, max_value=2000)),
+        "edge": draw(edge(base.edge)),
+        "network": replace(
+            base.network,
+            private_ranges=tuple(draw(st.lists(cidr, max_size=3))),
+            database=replace(base.network.database, cidrs=tuple(draw(st.lists(cidr, max_size=2))), namespace_labels=())
+            if draw(st.booleans())
+            else base.network.database,
+        ),
     }
 
 

@@ -8,6 +8,7 @@ import pytest
 from gorax_constructs.config import Autoscaling, Cors, Image, Resources, check_unique
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.errors import ConfigError
+from gorax_constructs.network import Peer
 
 
 def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:
@@ -195,3 +196,75 @@ def test_error_names_environment_and_field_for_duplicate_hosts():
     clash = replace(STAGING, name="staging-eu", prefix="staging-eu", namespace="gorax-staging-eu")
     with pytest.raises(ConfigError, match="environment 'staging-eu': host = 'api.staging.gorax.io'"):
         check_unique((DEVELOPMENT, STAGING, PRODUCTION, clash))
+
+
+@pytest.mark.parametrize("field", ["requests_per_second", "burst_multiplier", "connections", "body_size_mb"])
+@pytest.mark.parametrize("value", [0, -5])
+def test_rate_limits_must_be_positive(field, value):
+    webhooks = replace(PRODUCTION.edge.webhooks, **{field: value})
+    expect_error(
+        lambda: replace(PRODUCTION, edge=replace(PRODUCTION.edge, webhooks=webhooks)),
+        env="production",
+        field=f"edge.webhooks.{field}",
+        value=repr(value),
+        allowed="a positive integer",
+    )
+
+
+def test_unknown_edge_mode():
+    expect_error(
+        lambda: replace(STAGING, edge=replace(STAGING.edge, mode="traefik")),
+        env="staging",
+        field="edge.mode",
+        value="'traefik'",
+        allowed="one of ingress-nginx, gateway-api",
+    )
+
+
+def test_connect_timeout_beyond_what_nginx_honours():
+    api = replace(DEVELOPMENT.edge.api, connect_timeout_seconds=300)
+    expect_error(
+        lambda: replace(DEVELOPMENT, edge=replace(DEVELOPMENT.edge, api=api)),
+        env="development",
+        field="edge.api.connect_timeout_seconds",
+        value="300",
+        allowed="from 1 to 75",
+    )
+
+
+def test_overlapping_hosts_between_environments():
+    """One environment's webhooks host is another's API host: the edges would fight over one host name."""
+    clash = replace(
+        STAGING,
+        name="staging-eu",
+        prefix="staging-eu",
+        namespace="gorax-staging-eu",
+        api_host="api.staging-eu.gorax.io",
+        webhooks_host=PRODUCTION.api_host,
+    )
+    with pytest.raises(
+        ConfigError, match="environment 'staging-eu': host = 'api.gorax.io' .* environment 'production'"
+    ):
+        check_unique((DEVELOPMENT, STAGING, PRODUCTION, clash))
+
+
+def test_database_peer_is_cidrs_or_selectors_not_both():
+    database = Peer(cidrs=("10.0.0.0/24",), namespace_labels=(("kubernetes.io/metadata.name", "postgres"),))
+    expect_error(
+        lambda: replace(PRODUCTION, network=replace(PRODUCTION.network, database=database)),
+        env="production",
+        field="network.database.cidrs",
+        value="('10.0.0.0/24',)",
+        allowed="either CIDRs or namespace_labels",
+    )
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.1/8", "not-a-cidr", "0.0.0.0/0", "fd00::/8"])
+def test_private_range_must_be_a_narrow_ipv4_block(cidr):
+    expect_error(
+        lambda: replace(STAGING, network=replace(STAGING.network, private_ranges=(cidr,))),
+        env="staging",
+        field="network.private_ranges",
+        value=repr(cidr),
+        allowed="IPv4 CIDR narrower than 0.0.0.0/0",
+    )

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gorax_constructs.promote import PromotionError, promote
+from gorax_constructs.gitops import SYNTH_RECORD
+from gorax_constructs.promote import PromotionError, expected_folders, promote
 
 from .conftest import CATALOG, REPO, synthesize
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every promoted file's bytes (the synth record stays behind in staging)."""
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file() and p.name != SYNTH_RECORD)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
 
 def test_two_synths_are_byte_identical(synth_root, synthesized, tmp_path):
@@ -84,3 +87,10 @@ def test_broken_config_leaves_dist_untouched(tmp_path):
     assert "environment 'production': api.image.tag = 'latest' is not allowed" in result.stderr
     assert tree(project / "dist") == before
     assert filecmp.dircmp(REPO / "dist", project / "dist").diff_files == []
+
+
+def test_promote_refuses_an_incomplete_synth(tmp_path):
+    """No record means the app died before the end: nothing is promoted."""
+    (tmp_path / "staging" / "development").mkdir(parents=True)
+    with pytest.raises(PromotionError, match="did not complete"):
+        expected_folders(tmp_path / "staging")

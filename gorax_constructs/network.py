@@ -1,0 +1,205 @@
+"""NetworkPolicies: inside the namespace, nothing talks to anything it does not need to."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from constructs import Construct
+
+from .dns import is_dns_label
+from .errors import Problem
+from .manifest import Body, Manifest
+from .naming import API, WORKER, is_label_value
+
+if TYPE_CHECKING:
+    from .naming import Naming
+
+Labels = tuple[tuple[str, str], ...]
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace since 1.22
+MIGRATION = "migration"  # the migration Job's component label
+METADATA_ADDRESS = "169.254.169.254/32"  # cloud instance metadata: credentials live there
+DNS_PORTS = ({"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53})
+OTLP_PORTS = (4317, 4318)  # gRPC and HTTP
+
+
+def _namespace(name: str) -> Labels:
+    return ((NAMESPACE_NAME_LABEL, name),)
+
+
+def _label_problems(name: str, labels: Labels) -> Iterator[Problem]:
+    for pair in labels:
+        key, value = pair if isinstance(pair, tuple) and len(pair) == 2 else ("", "")
+        if not key or not isinstance(value, str) or (value and not is_label_value(value)):
+            yield Problem(name, pair, "(label key, label value) pairs")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Peer:
+    """Where a connection goes to or comes from: IP blocks, or namespaces (optionally narrowed to pods).
+
+    Attributes:
+        cidrs: IP blocks (for services outside the cluster, e.g. a managed PostgreSQL); default none.
+        namespace_labels: labels of the peer's namespaces; default none.
+        pod_labels: labels of the peer's pods within those namespaces; default all pods.
+    """
+
+    cidrs: tuple[str, ...] = ()
+    namespace_labels: Labels = ()
+    pod_labels: Labels = ()
+
+    def problems(self) -> Iterator[Problem]:
+        if bool(self.cidrs) == bool(self.namespace_labels):
+            yield Problem("cidrs", self.cidrs, "either CIDRs or namespace_labels (optionally with pod_labels)")
+        if self.pod_labels and not self.namespace_labels:
+            yield Problem("pod_labels", self.pod_labels, "pod_labels only together with namespace_labels")
+        for cidr in self.cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except (TypeError, ValueError):
+                yield Problem("cidrs", cidr, "a CIDR such as '10.20.0.0/16' (host bits zero)")
+        yield from _label_problems("namespace_labels", self.namespace_labels)
+        yield from _label_problems("pod_labels", self.pod_labels)
+
+    def peers(self) -> list[Body]:
+        """NetworkPolicy ``from``/``to`` entries."""
+        if self.cidrs:
+            return [{"ipBlock": {"cidr": cidr}} for cidr in self.cidrs]
+        peer: Body = {"namespaceSelector": {"matchLabels": dict(self.namespace_labels)}}
+        if self.pod_labels:
+            peer["podSelector"] = {"matchLabels": dict(self.pod_labels)}
+        return [peer]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
+    """Who may talk to the Gorax pods, and whom they may talk to.
+
+    Attributes:
+        ingress_controller: the ingress-nginx controller pods (``ingress-nginx`` edge); default its namespace.
+        gateway: the Gateway's proxy pods (``gateway-api`` edge); default Envoy Gateway's namespace.
+        monitoring: Prometheus, which scrapes the metrics ports; default the ``monitoring`` namespace.
+        database: PostgreSQL, as CIDRs or namespace/pod labels; default the ``postgres`` namespace.
+        database_port: default 5432.
+        otel_collector: the OpenTelemetry collector (OTLP 4317/4318); default the ``observability`` namespace.
+        dns_namespace: where cluster DNS runs; default ``kube-system``.
+        private_ranges: IPv4 blocks workers must not reach as "external" (cluster, VPC); the metadata
+            address 169.254.169.254/32 is always excluded as well.
+        external_ports: ports workers may call outside the private ranges; default 80 and 443.
+    """
+
+    ingress_controller: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("ingress-nginx")))
+    gateway: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("envoy-gateway-system")))
+    monitoring: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("monitoring")))
+    database: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("postgres")))
+    database_port: int = 5432
+    otel_collector: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("observability")))
+    dns_namespace: str = "kube-system"
+    private_ranges: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+    external_ports: tuple[int, ...] = (80, 443)
+
+    def problems(self) -> Iterator[Problem]:
+        for name in ("ingress_controller", "gateway", "monitoring", "database", "otel_collector"):
+            yield from (p.under(name) for p in getattr(self, name).problems())
+        for name in ("database_port",):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+                yield Problem(name, value, "a port from 1 to 65535")
+        for port in self.external_ports:
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                yield Problem("external_ports", port, "ports from 1 to 65535")
+        if not is_dns_label(self.dns_namespace):
+            yield Problem("dns_namespace", self.dns_namespace, "a namespace name (DNS label)")
+        for cidr in self.private_ranges:
+            try:
+                network = ipaddress.ip_network(cidr)
+            except (TypeError, ValueError):
+                network = None
+            if network is None or network.version != 4 or network.prefixlen == 0:
+                yield Problem("private_ranges", cidr, "an IPv4 CIDR narrower than 0.0.0.0/0, such as '10.0.0.0/8'")
+
+    @property
+    def excluded_ranges(self) -> tuple[str, ...]:
+        """Never "external": the private ranges plus the cloud metadata address."""
+        return (*self.private_ranges, METADATA_ADDRESS)
+
+
+class NetworkPolicies(Construct):
+    """Default deny in both directions, then one allow-list per component.
+
+    - ``<prefix>-gorax-default-deny``: every pod, no ingress, no egress.
+    - ``<prefix>-gorax-allow-dns``: every pod may reach cluster DNS (UDP and TCP 53) -- an egress policy
+      without DNS breaks every lookup.
+    - ``<prefix>-gorax-api``: from the ingress controller (or Gateway) to ``http``; from monitoring to ``http``
+      (``/metrics``); to PostgreSQL and the OTLP collector.
+    - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
+      HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
+    - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
+
+    Pods are selected by ``Naming.selector(component)``, the stable labels. Ports are named where the
+    container names them, so a port-number change in the workloads cannot silently open or close one.
+
+    Props:
+        naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        env = naming.env
+        self.naming = naming
+        net: NetworkConfig = env.network
+        edge_peer = net.gateway if env.edge.mode == "gateway-api" else net.ingress_controller
+        database = {"to": net.database.peers(), "ports": [{"protocol": "TCP", "port": net.database_port}]}
+        otlp = {"to": net.otel_collector.peers(), "ports": [{"protocol": "TCP", "port": p} for p in OTLP_PORTS]}
+        external = {
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}],
+            "ports": [{"protocol": "TCP", "port": p} for p in net.external_ports],
+        }
+
+        self._policy("default-deny", {}, ingress=[], egress=[])
+        dns_peer = {"namespaceSelector": {"matchLabels": dict(_namespace(net.dns_namespace))}}
+        self._policy("allow-dns", {}, egress=[{"to": [dns_peer], "ports": [dict(p) for p in DNS_PORTS]}])
+        self._policy(
+            API.name,
+            naming.selector(API.name),
+            ingress=[
+                {"from": edge_peer.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
+                {"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
+            ],
+            egress=[database, otlp],
+        )
+        self._policy(
+            WORKER.name,
+            naming.selector(WORKER.name),
+            ingress=[{"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": WORKER.port_name}]}],
+            egress=[database, otlp, external],
+        )
+        self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
+
+    def _policy(
+        self,
+        name: str,
+        pod_selector: dict[str, str],
+        *,
+        ingress: list[Body] | None = None,
+        egress: list[Body] | None = None,
+    ) -> None:
+        spec: Body = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}, "policyTypes": []}
+        if ingress is not None:
+            spec["policyTypes"].append("Ingress")
+            spec["ingress"] = ingress
+        if egress is not None:
+            spec["policyTypes"].append("Egress")
+            spec["egress"] = egress
+        Manifest(
+            self,
+            name,
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": self.naming.metadata(self.naming.name(name)),
+                "spec": spec,
+            },
+        )
