@@ -8,6 +8,7 @@ from constructs import Construct
 from .appconfig import AppConfig
 from .config import EnvironmentConfig
 from .naming import Naming
+from .observability import Observability
 from .platform import Platform
 
 
@@ -25,3 +26,4 @@ class EnvironmentChart(cdk8s.Chart):
         naming = Naming(env)
         self.platform = Platform(self, "platform", naming=naming)
         self.app_config = AppConfig(self, "config", naming=naming)
+        self.observability = Observability(self, "observability", naming=naming)
