@@ -10,6 +10,7 @@ from .config import EnvironmentConfig
 from .edge import Edge
 from .naming import Naming
 from .network import NetworkPolicies
+from .observability import Observability
 from .platform import Platform
 
 
@@ -29,3 +30,4 @@ class EnvironmentChart(cdk8s.Chart):
         self.app_config = AppConfig(self, "config", naming=naming)
         self.edge = Edge(self, "edge", naming=naming)
         self.network = NetworkPolicies(self, "network", naming=naming)
+        self.observability = Observability(self, "observability", naming=naming)

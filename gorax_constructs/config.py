@@ -17,6 +17,7 @@ from typing import Literal
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig
 from .errors import ConfigError, Problem
+from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .quantities import (
     CPU_ALLOWED,
@@ -26,6 +27,7 @@ from .quantities import (
     is_memory,
     memory_bytes,
 )
+from .telemetry import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
 TIERS: tuple[Tier, ...] = ("development", "staging", "production")
@@ -220,7 +222,8 @@ class EnvironmentConfig:
     workflow_timeout_seconds: int = 300
     max_workflow_execution_seconds: int = 3600
     database: DatabasePool = field(default_factory=DatabasePool)
-    tracing_sample_ratio: float = 1.0
+    tracing: TracingConfig = field(default_factory=TracingConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     features: tuple[tuple[str, bool], ...] = (
         ("webhook-replay", True),
         ("workflow-versioning", True),
@@ -275,9 +278,8 @@ class EnvironmentConfig:
                 self.max_workflow_execution_seconds,
                 f"an integer of at least workflow_timeout_seconds ({self.workflow_timeout_seconds})",
             )
-        ratio = self.tracing_sample_ratio
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0.0 <= ratio <= 1.0:
-            yield Problem("tracing_sample_ratio", ratio, "a number from 0 to 1")
+        yield from (p.under("tracing") for p in self.tracing.problems())
+        yield from (p.under("monitoring") for p in self.monitoring.problems())
         for flag, enabled in self.features:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
                 yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")

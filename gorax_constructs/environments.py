@@ -75,7 +75,7 @@ DEVELOPMENT = replace(
     cors=replace(BASE.cors, allowed_origins=("http://localhost:3000", "http://localhost:5173")),
     log_level="debug",
     worker_concurrency=5,
-    tracing_sample_ratio=1.0,
+    tracing=replace(BASE.tracing, sample_ratio=1.0),
 )
 
 STAGING = replace(
@@ -101,7 +101,7 @@ STAGING = replace(
     cors=replace(BASE.cors, allowed_origins=("https://staging.gorax.io",)),
     log_level="info",
     worker_concurrency=8,
-    tracing_sample_ratio=0.5,
+    tracing=replace(BASE.tracing, sample_ratio=0.5),
 )
 
 PRODUCTION = replace(
@@ -125,7 +125,7 @@ PRODUCTION = replace(
     cors=replace(BASE.cors, allowed_origins=("https://app.gorax.io", "https://gorax.io")),
     log_level="warn",
     worker_concurrency=10,
-    tracing_sample_ratio=0.1,
+    tracing=replace(BASE.tracing, sample_ratio=0.1),
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
     edge=replace(BASE.edge, cluster_issuer="letsencrypt-prod"),
 )

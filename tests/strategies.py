@@ -24,6 +24,8 @@ edge_mode = st.sampled_from(["ingress-nginx", "gateway-api", "traefik"])
 cidr = st.one_of(
     st.sampled_from(["10.0.0.0/8", "172.16.0.0/12", "10.0.0.1/8", "::/0", "0.0.0.0/0"]), st.text(max_size=6)
 )
+duration = st.one_of(st.sampled_from(["10s", "30s", "1m", "1m30s", "500ms", "0s"]), st.text(max_size=5))
+endpoint = st.one_of(st.builds(lambda h, p: f"http://{h}:{p}", host, st.integers(0, 70000)), st.text(max_size=12))
 tag = st.one_of(st.sampled_from(["v1.2.3", "latest", "", "dev", "1.0.0-rc.1"]), st.text(max_size=8))
 
 
@@ -69,7 +71,12 @@ def environment_overrides(draw: st.DrawFn, base: EnvironmentConfig) -> dict[str,
         "api": draw(component(base.api)),
         "worker": draw(component(base.worker)),
         "cors": replace(base.cors, allowed_origins=tuple(draw(st.lists(origin, min_size=0, max_size=3)))),
-        "tracing_sample_ratio": draw(st.one_of(st.floats(min_value=-0.5, max_value=1.5), st.just(float("nan")))),
+        "tracing": replace(
+            base.tracing,
+            sample_ratio=draw(st.one_of(st.floats(min_value=-0.5, max_value=1.5), st.just(float("nan")))),
+            endpoint=draw(st.one_of(st.just(base.tracing.endpoint), endpoint)),
+        ),
+        "monitoring": replace(base.monitoring, scrape_interval=draw(duration), scrape_timeout=draw(duration)),
         "worker_concurrency": draw(st.integers(min_value=-1, max_value=2000)),
         "edge": draw(edge(base.edge)),
         "network": replace(

@@ -110,11 +110,95 @@ def test_cors_wildcard_allowed_in_development_without_credentials():
 @pytest.mark.parametrize("ratio", [-0.1, 1.01, float("nan"), True])
 def test_sample_rate_outside_unit_interval(ratio):
     expect_error(
-        lambda: replace(STAGING, tracing_sample_ratio=ratio),
+        lambda: replace(STAGING, tracing=replace(STAGING.tracing, sample_ratio=ratio)),
         env="staging",
-        field="tracing_sample_ratio",
+        field="tracing.sample_ratio",
         value=repr(ratio),
         allowed="from 0 to 1",
+    )
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://jaeger-collector:14268/api/traces",
+        "otel-collector:4317",
+        "http://otel-collector",
+        "grpc://otel-collector:4317",
+        "http://otel-collector:99999",
+    ],
+)
+def test_tracing_endpoint_must_be_an_otlp_url(endpoint):
+    expect_error(
+        lambda: replace(PRODUCTION, tracing=replace(PRODUCTION.tracing, endpoint=endpoint)),
+        env="production",
+        field="tracing.endpoint",
+        value=repr(endpoint),
+        allowed="OTLP collector URL",
+    )
+
+
+def test_tracing_protocol_and_port_must_agree():
+    expect_error(
+        lambda: replace(DEVELOPMENT, tracing=replace(DEVELOPMENT.tracing, protocol="http/protobuf")),
+        env="development",
+        field="tracing.endpoint",
+        value="4317",
+        allowed="port 4318 for protocol http/protobuf",
+    )
+    expect_error(
+        lambda: replace(DEVELOPMENT, tracing=replace(DEVELOPMENT.tracing, protocol="thrift")),
+        env="development",
+        field="tracing.protocol",
+        value="'thrift'",
+        allowed="grpc, http/protobuf",
+    )
+
+
+@pytest.mark.parametrize("interval", ["30", "30 s", "1.5m", "", "0s", "30sec"])
+def test_bad_scrape_interval(interval):
+    expect_error(
+        lambda: replace(STAGING, monitoring=replace(STAGING.monitoring, scrape_interval=interval)),
+        env="staging",
+        field="monitoring.scrape_interval",
+        value=repr(interval),
+        allowed="Prometheus duration",
+    )
+
+
+def test_scrape_timeout_longer_than_interval():
+    expect_error(
+        lambda: replace(
+            PRODUCTION, monitoring=replace(PRODUCTION.monitoring, scrape_interval="15s", scrape_timeout="1m")
+        ),
+        env="production",
+        field="monitoring.scrape_timeout",
+        value="'1m'",
+        allowed="at most scrape_interval (15s)",
+    )
+
+
+@pytest.mark.parametrize("field,value", [("http_5xx_ratio", 1.5), ("queue_depth_warning", 0), ("http_p95_seconds", -1)])
+def test_bad_alert_threshold(field, value):
+    thresholds = replace(PRODUCTION.monitoring.thresholds, **{field: value})
+    expect_error(
+        lambda: replace(PRODUCTION, monitoring=replace(PRODUCTION.monitoring, thresholds=thresholds)),
+        env="production",
+        field=f"monitoring.thresholds.{field}",
+        value=repr(value),
+        allowed="",
+    )
+
+
+def test_bad_prometheus_selector_label():
+    expect_error(
+        lambda: replace(
+            DEVELOPMENT, monitoring=replace(DEVELOPMENT.monitoring, prometheus_labels=(("release", "a b"),))
+        ),
+        env="development",
+        field="monitoring.prometheus_labels",
+        value="('release', 'a b')",
+        allowed="label name, label value",
     )
 
 

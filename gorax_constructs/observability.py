@@ -1,0 +1,104 @@
+"""Scraping, alerting and the dashboard of one environment, for prometheus-operator and Grafana."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import Construct
+
+from .alerts import API_JOB, WORKER_JOB, rule_groups
+from .dashboard import dashboard_json
+from .manifest import Manifest
+from .naming import API, WORKER, Naming
+
+MONITORING_API = "monitoring.coreos.com/v1"
+DASHBOARD_LABEL = "grafana_dashboard"
+
+
+class Observability(Construct):
+    """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
+
+    The API is scraped through its Service (``naming.selector("api")``, port
+    ``http``, ``/metrics``). The workers are scraped with a PodMonitor on their
+    container port ``metrics`` (8081): they serve no traffic, so a headless
+    Service would exist only for scraping, be one more object per environment,
+    and could drift from the pods; the PodMonitor selects the pods by the same
+    immutable selector labels as their Deployment. Both monitors relabel
+    ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use.
+
+    The monitors and the rule carry ``env.monitoring.prometheus_labels`` (default
+    ``release: kube-prometheus-stack``), the labels the cluster's Prometheus
+    selects them by. The dashboard ConfigMap is labelled ``grafana_dashboard: "1"``
+    for the Grafana sidecar (which must watch all namespaces).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        env = naming.env
+        monitoring = env.monitoring
+        selected_by = dict(monitoring.prometheus_labels)
+
+        def metadata(name: str, component: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
+            meta = naming.metadata(name, component=component)
+            meta["labels"].update(extra or {})
+            return meta
+
+        def endpoint(port: str, job: str) -> dict[str, Any]:
+            return {
+                "port": port,
+                "path": "/metrics",
+                "interval": monitoring.scrape_interval,
+                "scrapeTimeout": monitoring.scrape_timeout,
+                "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": job}],
+            }
+
+        namespaces = {"matchNames": [env.namespace]}
+        Manifest(
+            self,
+            "api-service-monitor",
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "ServiceMonitor",
+                "metadata": metadata(naming.name(API.name), API.name, selected_by),
+                "spec": {
+                    "selector": {"matchLabels": naming.selector(API.name)},
+                    "namespaceSelector": namespaces,
+                    "endpoints": [endpoint(API.port_name, API_JOB)],
+                },
+            },
+        )
+        Manifest(
+            self,
+            "worker-pod-monitor",
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "PodMonitor",
+                "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
+                "spec": {
+                    "selector": {"matchLabels": naming.selector(WORKER.name)},
+                    "namespaceSelector": namespaces,
+                    "podMetricsEndpoints": [endpoint(WORKER.port_name, WORKER_JOB)],
+                },
+            },
+        )
+        Manifest(
+            self,
+            "prometheus-rule",
+            {
+                "apiVersion": MONITORING_API,
+                "kind": "PrometheusRule",
+                "metadata": metadata(naming.name("alerts"), extra=selected_by),
+                "spec": {"groups": rule_groups(env)},
+            },
+        )
+        self.dashboard_name = naming.name("dashboard")
+        Manifest(
+            self,
+            "dashboard",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": metadata(self.dashboard_name, extra={DASHBOARD_LABEL: "1"}),
+                "data": {f"gorax-{env.name}.json": dashboard_json(env)},
+            },
+        )
