@@ -14,11 +14,13 @@ from .config import (
     ComponentConfig,
     Cors,
     DatabasePool,
+    DisruptionBudget,
     EnvironmentConfig,
     Image,
     Resources,
     check_unique,
 )
+from .secrets import ExternalSecrets
 
 BASE = EnvironmentConfig(
     name="base",
@@ -36,6 +38,7 @@ BASE = EnvironmentConfig(
         image=Image(repository="gorax/worker", tag="dev"),
         resources=Resources(cpu_request="500m", cpu_limit="1", memory_request="512Mi", memory_limit="1Gi"),
         autoscaling=Autoscaling(min_replicas=2, max_replicas=20, cpu_utilization=75, memory_utilization=85),
+        termination_grace_seconds=300,
     ),
     cors=Cors(allowed_origins=("https://app.gorax.io",)),
 )
@@ -87,6 +90,7 @@ STAGING = replace(
     log_level="info",
     worker_concurrency=8,
     tracing_sample_ratio=0.5,
+    secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/staging"),
 )
 
 PRODUCTION = replace(
@@ -101,17 +105,21 @@ PRODUCTION = replace(
         BASE.api,
         image=Image(repository="gorax/api", tag="v1.2.3"),
         autoscaling=replace(BASE.api.autoscaling, min_replicas=3, max_replicas=20, cpu_utilization=60),
+        disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
     worker=replace(
         BASE.worker,
         image=Image(repository="gorax/worker", tag="v1.2.3"),
         autoscaling=replace(BASE.worker.autoscaling, min_replicas=3, max_replicas=30, cpu_utilization=70),
+        disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
     cors=replace(BASE.cors, allowed_origins=("https://app.gorax.io", "https://gorax.io")),
     log_level="warn",
     worker_concurrency=10,
     tracing_sample_ratio=0.1,
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
+    secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/prod"),
+    zone_spread=True,
 )
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)
