@@ -7,8 +7,11 @@ from constructs import Construct
 
 from .appconfig import AppConfig
 from .config import EnvironmentConfig
+from .migration import MigrationJob
 from .naming import Naming
 from .platform import Platform
+from .secrets import add_secret_source
+from .workloads import ApiService, WorkerPool
 
 
 class EnvironmentChart(cdk8s.Chart):
@@ -25,3 +28,8 @@ class EnvironmentChart(cdk8s.Chart):
         naming = Naming(env)
         self.platform = Platform(self, "platform", naming=naming)
         self.app_config = AppConfig(self, "config", naming=naming)
+        self.secrets = add_secret_source(self, naming=naming)
+        shared = {"naming": naming, "secrets": self.secrets, "service_account_name": self.platform.service_account_name}
+        self.api = ApiService(self, "api", app_config=self.app_config, **shared)
+        self.worker = WorkerPool(self, "worker", app_config=self.app_config, **shared)
+        self.migration = MigrationJob(self, "migration", **shared)
