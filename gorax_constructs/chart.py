@@ -8,10 +8,14 @@ from constructs import Construct
 from .appconfig import AppConfig
 from .config import EnvironmentConfig
 from .edge import Edge
-from .naming import Naming
+from .migration import MigrationJob
+from .naming import API, WORKER, Naming
 from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform
+from .secrets import add_secret_source
+from .telemetry import tracing_env
+from .workloads import ApiService, WorkerPool
 
 
 class EnvironmentChart(cdk8s.Chart):
@@ -28,6 +32,15 @@ class EnvironmentChart(cdk8s.Chart):
         naming = Naming(env)
         self.platform = Platform(self, "platform", naming=naming)
         self.app_config = AppConfig(self, "config", naming=naming)
+        self.secrets = add_secret_source(self, naming=naming)
+        shared = {"naming": naming, "secrets": self.secrets, "service_account_name": self.platform.service_account_name}
+        self.api = ApiService(
+            self, "api", app_config=self.app_config, extra_env=tracing_env(naming, API.name), **shared
+        )
+        self.worker = WorkerPool(
+            self, "worker", app_config=self.app_config, extra_env=tracing_env(naming, WORKER.name), **shared
+        )
+        self.migration = MigrationJob(self, "migration", **shared)
         self.edge = Edge(self, "edge", naming=naming)
         self.network = NetworkPolicies(self, "network", naming=naming)
         self.observability = Observability(self, "observability", naming=naming)

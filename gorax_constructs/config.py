@@ -27,6 +27,7 @@ from .quantities import (
     is_memory,
     memory_bytes,
 )
+from .secrets import ExistingSecret, SecretSource
 from .telemetry import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
@@ -130,17 +131,77 @@ class Autoscaling:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DisruptionBudget:
+    """PodDisruptionBudget of a component: set ``max_unavailable`` (default 1) or ``min_available``.
+
+    It must allow at least one voluntary disruption at the autoscaler's minimum
+    replica count, or every node drain blocks (the old development setup had
+    ``minAvailable: 1`` with one replica).
+    """
+
+    max_unavailable: int | None = 1
+    min_available: int | None = None
+
+    def problems(self, min_replicas: int) -> Iterator[Problem]:
+        if (self.max_unavailable is None) == (self.min_available is None):
+            yield Problem("max_unavailable", self.max_unavailable, "exactly one of max_unavailable and min_available")
+        elif self.min_available is not None:
+            if not isinstance(self.min_available, int) or not 0 <= self.min_available < min_replicas:
+                yield Problem(
+                    "min_available",
+                    self.min_available,
+                    f"an integer below autoscaling.min_replicas ({min_replicas}) so a node drain can evict a pod",
+                )
+        elif not isinstance(self.max_unavailable, int) or self.max_unavailable < 1:
+            yield Problem(
+                "max_unavailable", self.max_unavailable, "an integer of at least 1 so a node drain can evict a pod"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ComponentConfig:
-    """One Gorax component (API or worker): image, size and scale."""
+    """One Gorax component (API or worker): image, size, scale, disruption budget and shutdown grace."""
 
     image: Image
     resources: Resources
     autoscaling: Autoscaling
+    disruption_budget: DisruptionBudget = field(default_factory=DisruptionBudget)
+    termination_grace_seconds: int = 30
 
     def problems(self, tier: Tier) -> Iterator[Problem]:
         yield from (p.under("image") for p in self.image.problems(tier))
         yield from (p.under("resources") for p in self.resources.problems())
-        yield from (p.under("autoscaling") for p in self.autoscaling.problems())
+        autoscaling = list(self.autoscaling.problems())
+        yield from (p.under("autoscaling") for p in autoscaling)
+        if not autoscaling:
+            budget = self.disruption_budget.problems(self.autoscaling.min_replicas)
+            yield from (p.under("disruption_budget") for p in budget)
+        grace = self.termination_grace_seconds
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 3600:
+            yield Problem("termination_grace_seconds", grace, "an integer from 1 to 3600")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Migration:
+    """The database migration Job (an Argo CD PreSync hook).
+
+    Attributes:
+        backoff_limit: retries before the Job fails (default 2).
+        active_deadline_seconds: the whole Job's time limit (default 600).
+        ttl_seconds_after_finished: when Kubernetes deletes the finished Job (default 86400).
+    """
+
+    backoff_limit: int = 2
+    active_deadline_seconds: int = 600
+    ttl_seconds_after_finished: int = 86400
+
+    def problems(self) -> Iterator[Problem]:
+        if isinstance(self.backoff_limit, bool) or not isinstance(self.backoff_limit, int) or self.backoff_limit < 0:
+            yield Problem("backoff_limit", self.backoff_limit, "an integer of at least 0")
+        for name in ("active_deadline_seconds", "ttl_seconds_after_finished"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                yield Problem(name, value, "a positive integer")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +259,8 @@ class EnvironmentConfig:
     Attributes:
         name: environment name; also the chart id and the ``dist/<name>/`` folder.
         tier: which rules apply (development allows mutable tags and ``*`` CORS).
+        secrets: where the pods' Secret comes from (default: created out of band).
+        zone_spread: spread each component's pods across zones and nodes (default off).
         prefix: the guide's object-name prefix (``dev`` gives ``dev-gorax-api``).
         namespace: the Kubernetes namespace everything lives in.
         api_host / webhooks_host: the two public host names.
@@ -230,6 +293,9 @@ class EnvironmentConfig:
         ("advanced-filtering", True),
     )
     extra_labels: tuple[tuple[str, str], ...] = ()
+    secrets: SecretSource = field(default_factory=ExistingSecret)
+    migration: Migration = field(default_factory=Migration)
+    zone_spread: bool = False
 
     def __post_init__(self) -> None:
         problems = list(self.problems())
@@ -280,6 +346,19 @@ class EnvironmentConfig:
             )
         yield from (p.under("tracing") for p in self.tracing.problems())
         yield from (p.under("monitoring") for p in self.monitoring.problems())
+        grace = self.worker.termination_grace_seconds
+        if (
+            isinstance(self.workflow_timeout_seconds, int)
+            and isinstance(grace, int)
+            and 1 <= grace < self.workflow_timeout_seconds
+        ):
+            yield Problem(
+                "worker.termination_grace_seconds",
+                self.worker.termination_grace_seconds,
+                f"at least workflow_timeout_seconds ({self.workflow_timeout_seconds}) so a running step can finish",
+            )
+        yield from (p.under("secrets") for p in self.secrets.problems())
+        yield from (p.under("migration") for p in self.migration.problems())
         for flag, enabled in self.features:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
                 yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")

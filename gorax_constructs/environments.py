@@ -14,6 +14,7 @@ from .config import (
     ComponentConfig,
     Cors,
     DatabasePool,
+    DisruptionBudget,
     EnvironmentConfig,
     Image,
     Resources,
@@ -21,6 +22,7 @@ from .config import (
 )
 from .edge import EdgeConfig, HostEdge
 from .gitops import GitOpsConfig
+from .secrets import ExternalSecrets
 
 BASE = EnvironmentConfig(
     name="base",
@@ -38,6 +40,7 @@ BASE = EnvironmentConfig(
         image=Image(repository="gorax/worker", tag="dev"),
         resources=Resources(cpu_request="500m", cpu_limit="1", memory_request="512Mi", memory_limit="1Gi"),
         autoscaling=Autoscaling(min_replicas=2, max_replicas=20, cpu_utilization=75, memory_utilization=85),
+        termination_grace_seconds=300,
     ),
     cors=Cors(allowed_origins=("https://app.gorax.io",)),
     edge=EdgeConfig(
@@ -102,6 +105,7 @@ STAGING = replace(
     log_level="info",
     worker_concurrency=8,
     tracing=replace(BASE.tracing, sample_ratio=0.5),
+    secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/staging"),
 )
 
 PRODUCTION = replace(
@@ -116,11 +120,13 @@ PRODUCTION = replace(
         BASE.api,
         image=Image(repository="gorax/api", tag="v1.2.3"),
         autoscaling=replace(BASE.api.autoscaling, min_replicas=3, max_replicas=20, cpu_utilization=60),
+        disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
     worker=replace(
         BASE.worker,
         image=Image(repository="gorax/worker", tag="v1.2.3"),
         autoscaling=replace(BASE.worker.autoscaling, min_replicas=3, max_replicas=30, cpu_utilization=70),
+        disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
     cors=replace(BASE.cors, allowed_origins=("https://app.gorax.io", "https://gorax.io")),
     log_level="warn",
@@ -128,6 +134,8 @@ PRODUCTION = replace(
     tracing=replace(BASE.tracing, sample_ratio=0.1),
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
     edge=replace(BASE.edge, cluster_issuer="letsencrypt-prod"),
+    secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/prod"),
+    zone_spread=True,
 )
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)

@@ -25,6 +25,8 @@ from referencing import Registry, Resource
 
 OLDEST_KUBERNETES = "1.27"
 CRD_DIR_VARIABLE = "GORAX_CRD_DIR"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml parses the large upstream CRDs about ten times faster than the pure-Python loader."""
 _SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
 
 
@@ -86,7 +88,7 @@ def crd_dir() -> Path | None:
 def _crd_validators(folder: Path) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
     validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
     for path in sorted(folder.glob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text()):
+        for crd in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
             spec = crd["spec"]
@@ -143,5 +145,5 @@ def document_errors(doc: Any, crds: Path | None) -> list[str]:
 
 def load_documents(files: Iterable[Path]) -> Iterator[tuple[Path, Any]]:
     for path in files:
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
             yield path, doc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import yaml
 from gorax_constructs.app import synth_catalog
 from gorax_constructs.catalog import Catalog, load_catalog
 from gorax_constructs.config import EnvironmentConfig
+from gorax_constructs.validation import YAML_LOADER
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
@@ -34,9 +36,10 @@ class Synthesized:
     def files(self) -> list[Path]:
         return sorted(self.folder.glob("*.k8s.yaml"))
 
-    @property
+    @cached_property
     def objects(self) -> list[dict[str, Any]]:
-        return [doc for path in self.files for doc in yaml.safe_load_all(path.read_text()) if doc]
+        """Parsed once per session; treat as read-only."""
+        return [doc for path in self.files for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER) if doc]
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [o for o in self.objects if o["kind"] == kind]

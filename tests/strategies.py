@@ -9,8 +9,9 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from gorax_constructs.config import Autoscaling, EnvironmentConfig, Image, Resources
+from gorax_constructs.config import Autoscaling, DisruptionBudget, EnvironmentConfig, Image, Migration, Resources
 from gorax_constructs.environments import ENVIRONMENTS
+from gorax_constructs.secrets import ExistingSecret, ExternalSecrets
 
 cpu = st.one_of(st.sampled_from(["50m", "100m", "250m", "1", "0.5", "2"]), st.text(max_size=6))
 memory = st.one_of(st.sampled_from(["64Mi", "128Mi", "512Mi", "1Gi", "2G"]), st.text(max_size=6))
@@ -26,6 +27,25 @@ cidr = st.one_of(
 )
 duration = st.one_of(st.sampled_from(["10s", "30s", "1m", "1m30s", "500ms", "0s"]), st.text(max_size=5))
 endpoint = st.one_of(st.builds(lambda h, p: f"http://{h}:{p}", host, st.integers(0, 70000)), st.text(max_size=12))
+small = st.one_of(st.none(), st.integers(min_value=-1, max_value=5))
+disruption_budget = st.builds(DisruptionBudget, max_unavailable=small, min_available=small)
+grace = st.one_of(st.sampled_from([30, 299, 300, 600]), st.integers(min_value=-5, max_value=4000))
+secret_source = st.one_of(
+    st.builds(ExistingSecret),
+    st.builds(
+        ExternalSecrets,
+        store_name=st.one_of(st.just("gorax-secrets-store"), dns_label, st.text(max_size=6)),
+        store_kind=st.sampled_from(["ClusterSecretStore", "SecretStore", "Vault"]),
+        remote_key_prefix=st.one_of(st.sampled_from(["gorax/prod", "gorax/dev", "a//b"]), st.text(max_size=6)),
+        refresh_interval=st.sampled_from(["1h", "15m", "1h30m", "soon", ""]),
+    ),
+)
+migration = st.builds(
+    Migration,
+    backoff_limit=st.integers(min_value=-1, max_value=6),
+    active_deadline_seconds=st.integers(min_value=-1, max_value=3600),
+    ttl_seconds_after_finished=st.integers(min_value=-1, max_value=86400),
+)
 tag = st.one_of(st.sampled_from(["v1.2.3", "latest", "", "dev", "1.0.0-rc.1"]), st.text(max_size=8))
 
 
@@ -43,6 +63,8 @@ def component(draw: st.DrawFn, base):  # type: ignore[no-untyped-def]
             cpu_utilization=draw(percent),
             memory_utilization=draw(percent),
         ),
+        disruption_budget=draw(disruption_budget),
+        termination_grace_seconds=draw(grace),
     )
 
 
@@ -86,6 +108,9 @@ def environment_overrides(draw: st.DrawFn, base: EnvironmentConfig) -> dict[str,
             if draw(st.booleans())
             else base.network.database,
         ),
+        "secrets": draw(secret_source),
+        "migration": draw(migration),
+        "zone_spread": draw(st.booleans()),
     }
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from gorax_constructs.config import Autoscaling, Cors, Image, Resources, check_unique
+from gorax_constructs.config import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.errors import ConfigError
 from gorax_constructs.network import Peer
@@ -352,3 +352,84 @@ def test_private_range_must_be_a_narrow_ipv4_block(cidr):
         value=repr(cidr),
         allowed="IPv4 CIDR narrower than 0.0.0.0/0",
     )
+
+
+def test_disruption_budget_that_blocks_every_drain():
+    """The old development PDB: minAvailable 1 with one replica allows no eviction."""
+    expect_error(
+        lambda: replace(
+            DEVELOPMENT,
+            api=replace(DEVELOPMENT.api, disruption_budget=DisruptionBudget(max_unavailable=None, min_available=1)),
+        ),
+        env="development",
+        field="api.disruption_budget.min_available",
+        value="1",
+        allowed="below autoscaling.min_replicas (1)",
+    )
+
+
+@pytest.mark.parametrize(
+    "budget,field",
+    [((0, None), "max_unavailable"), ((None, None), "max_unavailable"), ((1, 1), "max_unavailable")],
+)
+def test_disruption_budget_shape(budget, field):
+    expect_error(
+        lambda: replace(
+            STAGING,
+            worker=replace(
+                STAGING.worker,
+                disruption_budget=DisruptionBudget(max_unavailable=budget[0], min_available=budget[1]),
+            ),
+        ),
+        env="staging",
+        field=f"worker.disruption_budget.{field}",
+        value=repr(budget[0]),
+        allowed="",
+    )
+
+
+def test_worker_grace_shorter_than_step_timeout():
+    expect_error(
+        lambda: replace(PRODUCTION, worker=replace(PRODUCTION.worker, termination_grace_seconds=60)),
+        env="production",
+        field="worker.termination_grace_seconds",
+        value="60",
+        allowed="at least workflow_timeout_seconds (300)",
+    )
+
+
+@pytest.mark.parametrize(
+    "change,field,value",
+    [
+        ({"store_name": "Bad_Store"}, "store_name", "'Bad_Store'"),
+        ({"store_kind": "VaultStore"}, "store_kind", "'VaultStore'"),
+        ({"remote_key_prefix": "/gorax//prod"}, "remote_key_prefix", "'/gorax//prod'"),
+        ({"refresh_interval": "hourly"}, "refresh_interval", "'hourly'"),
+    ],
+)
+def test_external_secrets_settings(change, field, value):
+    expect_error(
+        lambda: replace(PRODUCTION, secrets=replace(PRODUCTION.secrets, **change)),
+        env="production",
+        field=f"secrets.{field}",
+        value=value,
+        allowed="",
+    )
+
+
+@pytest.mark.parametrize(
+    "field,value", [("backoff_limit", -1), ("active_deadline_seconds", 0), ("ttl_seconds_after_finished", True)]
+)
+def test_migration_job_limits(field, value):
+    expect_error(
+        lambda: replace(STAGING, migration=replace(STAGING.migration, **{field: value})),
+        env="staging",
+        field=f"migration.{field}",
+        value=repr(value),
+        allowed="",
+    )
+
+
+def test_production_accepts_a_digest_without_a_tag():
+    image = Image(repository="gorax/api", digest="sha256:" + "b" * 64)
+    assert replace(PRODUCTION, api=replace(PRODUCTION.api, image=image)).api.image.reference.endswith("b" * 64)

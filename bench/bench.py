@@ -1,0 +1,87 @@
+"""Benchmark: wall time and peak memory of the synth and the test suite.
+
+Runs every scenario in a throwaway copy of the project (so dist/ is never
+touched), once to warm up and then --runs times, and prints median and spread.
+Scenarios: the main command (`make synth`) and the app synth alone (the Python
+process, no npm wrapper) for the permanent environments, with 30 and with 100
+previews; then the full test suite (`make test`). The marginal cost of one more
+environment is the slope between 0 and 100 previews of the app synth.
+
+Usage: .venv/bin/python bench/bench.py [--runs 5] [--skip-tests]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IGNORED = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", "dist.*")
+
+
+def previews_file(folder: Path, count: int) -> Path:
+    path = folder / f"previews-{count}.yaml"
+    entries = "".join(f"  - name: bench-{i}\n    owner: bench\n    expires: '2099-01-01'\n" for i in range(count))
+    path.write_text("previews:\n" + (entries or "  []\n") if count else "previews: []\n")
+    return path
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of the largest process in the command's tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def run(name: str, command: list[str], cwd: Path, env: dict[str, str], runs: int) -> dict[str, float]:
+    measure(command, cwd, env)  # warm-up: caches, bytecode, node's compile cache
+    samples = [measure(command, cwd, env) for _ in range(runs)]
+    walls, peaks = [s[0] for s in samples], [s[1] for s in samples]
+    result = {
+        "wall": statistics.median(walls),
+        "spread": max(walls) - min(walls),
+        "peak": statistics.median(peaks),
+    }
+    print(f"{name:<44} {result['wall']:7.3f} s  ±{result['spread'] / 2:6.3f}  {result['peak']:7.1f} MiB")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-tests", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gorax-bench-") as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(REPO, project, ignore=IGNORED)
+        for installed in (".venv", "node_modules"):
+            (project / installed).symlink_to(REPO / installed)
+        base_env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "MAKEFLAGS": ""}
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(f"{'scenario':<44} {'median':>9}  {'spread':>7}  {'peak RSS':>11}")
+        if not args.skip_tests:  # first, while the copy's dist/ is still the committed one
+            env = {**base_env, "GORAX_CRD_DIR": str(REPO.parent / "shared" / "crds")}
+            run("make test (full suite)", ["make", "-s", "test"], project, env, args.runs)
+        app = {}
+        for count in (0, 30, 100):
+            env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), count)), "CDK8S_OUTDIR": "build/b"}
+            label = "3 permanent" + (f" + {count} previews" if count else "")
+            app[count] = run(f"app synth, {label}", [".venv/bin/python", "main.py"], project, env, args.runs)
+            run(f"make synth, {label}", ["make", "-s", "synth"], project, env, args.runs)
+        marginal = (app[100]["wall"] - app[0]["wall"]) / 100
+        print(f"marginal cost per additional environment (app synth, one process): {marginal * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""Policies over every environment's workloads: one test per defect of the old setup we refuse to ship."""
+
+from dataclasses import replace
+
+import pytest
+import yaml
+
+from gorax_constructs.appconfig import settings_for
+from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
+from gorax_constructs.naming import Naming
+from gorax_constructs.pods import config_checksum, container_env, image_pull_policy
+from gorax_constructs.secrets import KEYS, ExternalSecrets
+
+from .conftest import REPO
+
+WORKLOAD_KINDS = ("Deployment", "Job")
+
+
+def pod_templates(environment):
+    return [(o, o["spec"]["template"]) for kind in WORKLOAD_KINDS for o in environment.of_kind(kind)]
+
+
+def containers(environment):
+    return [c for _, t in pod_templates(environment) for c in t["spec"]["containers"]]
+
+
+def label(obj):
+    return f"{obj['kind']}/{obj['metadata']['name']}"
+
+
+def test_pod_templates_pass_pod_security_restricted(environment):
+    """The old manifests lacked seccompProfile, so a namespace enforcing restricted rejected them."""
+    templates = pod_templates(environment)
+    assert {o["kind"] for o, _ in templates} == {"Deployment", "Job"}
+    for obj, template in templates:
+        spec = template["spec"]
+        pod = spec.get("securityContext", {})
+        assert spec["automountServiceAccountToken"] is False, label(obj)
+        assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"), label(obj)
+        assert all("hostPath" not in v for v in spec.get("volumes", [])), label(obj)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            sc = container["securityContext"]
+            where = f"{label(obj)} container {container['name']}"
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["capabilities"]["drop"] == ["ALL"] and not sc["capabilities"].get("add"), where
+            assert sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is True, where
+            uid = sc.get("runAsUser", pod.get("runAsUser"))
+            assert isinstance(uid, int) and uid > 0, where
+            seccomp = sc.get("seccompProfile", pod.get("seccompProfile", {}))
+            assert seccomp.get("type") in ("RuntimeDefault", "Localhost"), where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert not sc.get("privileged"), where
+
+
+def test_read_only_root_has_writable_scratch(environment):
+    for obj, template in pod_templates(environment):
+        volumes = {v["name"]: v for v in template["spec"]["volumes"]}
+        for container in template["spec"]["containers"]:
+            mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+            assert "/tmp" in mounts, label(obj)
+            assert "emptyDir" in volumes[mounts["/tmp"]], label(obj)
+            if obj["kind"] == "Deployment":
+                assert "emptyDir" in volumes[mounts["/app/cache"]], label(obj)
+
+
+def test_no_replicas_on_hpa_targets(environment):
+    """A fixed spec.replicas fights the autoscaler on every GitOps sync."""
+    hpas = environment.of_kind("HorizontalPodAutoscaler")
+    assert len(hpas) == 2
+    for hpa in hpas:
+        target = hpa["spec"]["scaleTargetRef"]
+        deployment = environment.get(target["kind"], target["name"])
+        assert "replicas" not in deployment["spec"], label(deployment)
+
+
+def test_every_deployment_is_autoscaled_with_the_configured_range(environment):
+    naming = Naming(environment.env)
+    for component in ("api", "worker"):
+        hpa = environment.get("HorizontalPodAutoscaler", naming.name(component, "hpa"))
+        scaling = getattr(environment.env, component).autoscaling
+        assert hpa["spec"]["scaleTargetRef"]["name"] == naming.name(component)
+        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (
+            scaling.min_replicas,
+            scaling.max_replicas,
+        )
+        targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]}
+        assert targets == {"cpu": scaling.cpu_utilization, "memory": scaling.memory_utilization}
+        assert {"scaleUp", "scaleDown"} <= hpa["spec"]["behavior"].keys()
+
+
+def _matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def test_each_pdb_allows_a_disruption_at_min_replicas(environment):
+    """The old development PDB (minAvailable 1, one replica) blocked every node drain."""
+    pdbs = environment.of_kind("PodDisruptionBudget")
+    assert len(pdbs) == 2
+    for pdb in pdbs:
+        selector = pdb["spec"]["selector"]["matchLabels"]
+        targets = [
+            o
+            for o in environment.of_kind("Deployment")
+            if _matches(selector, o["spec"]["template"]["metadata"]["labels"])
+        ]
+        assert len(targets) == 1, label(pdb)
+        hpa = next(
+            h
+            for h in environment.of_kind("HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"]["name"] == targets[0]["metadata"]["name"]
+        )
+        replicas = hpa["spec"]["minReplicas"]
+        spec = pdb["spec"]
+        allowed = replicas - spec["minAvailable"] if "minAvailable" in spec else min(spec["maxUnavailable"], replicas)
+        assert allowed >= 1, f"{label(pdb)} allows {allowed} disruptions at {replicas} replicas"
+
+
+def test_every_config_map_key_is_consumed(environment):
+    """A ConfigMap key no container reads is dead configuration (dashboards are read by Grafana's sidecar)."""
+    consumed = {
+        (ref["name"], ref["key"])
+        for c in containers(environment)
+        for e in c.get("env", [])
+        if (ref := e.get("valueFrom", {}).get("configMapKeyRef"))
+    }
+    app_config_maps = [
+        c for c in environment.of_kind("ConfigMap") if "grafana_dashboard" not in c["metadata"]["labels"]
+    ]
+    assert app_config_maps
+    for config_map in app_config_maps:
+        name = config_map["metadata"]["name"]
+        unread = sorted(k for k in config_map["data"] if (name, k) not in consumed)
+        assert unread == [], f"{name}: keys no container reads: {unread}"
+    provided = {(c["metadata"]["name"], k) for c in environment.of_kind("ConfigMap") for k in c["data"]}
+    assert consumed <= provided
+
+
+def test_every_setting_reaches_the_variable_the_app_reads(environment):
+    by_variable = {}
+    for container in containers(environment):
+        for e in container["env"]:
+            if ref := e.get("valueFrom", {}).get("configMapKeyRef"):
+                by_variable.setdefault(ref["key"], set()).add(e["name"])
+    for setting in settings_for(environment.env):
+        assert by_variable[setting.key] == {setting.variable}
+
+
+def provided_secret_keys(environment):
+    """{(secret name, key)} the environment's secret source provides."""
+    naming = Naming(environment.env)
+    if isinstance(environment.env.secrets, ExternalSecrets):
+        return {
+            (es["spec"]["target"]["name"], d["secretKey"])
+            for es in environment.of_kind("ExternalSecret")
+            for d in es["spec"]["data"]
+        }
+    # existing: the out-of-band Secret documented in the README
+    return {(naming.name("secrets"), key) for key in KEYS}
+
+
+def test_every_secret_key_ref_resolves(environment):
+    provided = provided_secret_keys(environment)
+    refs = [
+        (c["name"], (ref["name"], ref["key"]))
+        for c in containers(environment)
+        for e in c["env"]
+        if (ref := e.get("valueFrom", {}).get("secretKeyRef"))
+    ]
+    assert refs
+    unresolved = [(name, ref) for name, ref in refs if ref not in provided]
+    assert unresolved == []
+
+
+def test_external_secrets_only_where_configured(environment):
+    externals = environment.of_kind("ExternalSecret")
+    source = environment.env.secrets
+    if isinstance(source, ExternalSecrets):
+        (es,) = externals
+        assert es["spec"]["secretStoreRef"] == {"name": source.store_name, "kind": source.store_kind}
+        keys = [d["remoteRef"]["key"] for d in es["spec"]["data"]]
+        assert keys == [f"{source.remote_key_prefix}/{k}" for k in KEYS]
+    else:
+        assert externals == []
+
+
+def test_no_secret_objects_in_dist():
+    """The old setup rendered placeholder Secrets that a sync wrote over the real ones."""
+    for path in sorted((REPO / "dist").rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            assert doc["kind"] != "Secret", path
+
+
+def test_service_selectors_match_exactly_one_workload(environment):
+    services = environment.of_kind("Service")
+    assert services
+    for service in services:
+        selector = service["spec"]["selector"]
+        matched = [label(o) for o, t in pod_templates(environment) if _matches(selector, t["metadata"]["labels"])]
+        assert len(matched) == 1, f"{label(service)} selects {matched}"
+
+
+def test_api_service_contract(environment):
+    naming = Naming(environment.env)
+    service = environment.get("Service", naming.name("api"))
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    assert service["spec"]["selector"] == naming.selector("api")
+    assert service["metadata"]["labels"] == naming.component_labels("api")
+    api = environment.get("Deployment", naming.name("api"))
+    (container,) = api["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == "api"
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert api["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+
+
+def test_pod_templates_carry_their_components_selector(environment):
+    naming = Naming(environment.env)
+    by_name = {o["metadata"]["name"]: t for o, t in pod_templates(environment)}
+    for name, component in (("api", "api"), ("worker", "worker"), ("migrate", "migration")):
+        labels = by_name[naming.name(name)]["metadata"]["labels"]
+        assert naming.selector(component).items() <= labels.items()
+
+
+def test_downward_api_variables_come_first(environment):
+    """A later $(POD_NAME) reference only expands if POD_NAME is defined earlier."""
+    for container in containers(environment):
+        assert [e["name"] for e in container["env"][:2]] == ["POD_NAME", "POD_NAMESPACE"]
+
+
+def test_worker_contract(environment):
+    naming = Naming(environment.env)
+    worker = environment.get("Deployment", naming.name("worker"))
+    spec = worker["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["name"] == "worker"
+    assert container["ports"] == [{"name": "metrics", "containerPort": 8081, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"]["port"] in ("metrics", 8081)
+    names = {e["name"] for e in container["env"]}
+    assert {"WORKER_CONCURRENCY", "WORKFLOW_TIMEOUT", "MAX_WORKFLOW_EXECUTION_TIME", "NODE_NAME"} <= names
+    assert spec["terminationGracePeriodSeconds"] >= environment.env.workflow_timeout_seconds
+    (term,) = spec["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    # scoped to this environment's workers, not every pod labelled component=worker in the cluster
+    assert term["podAffinityTerm"]["labelSelector"] == {"matchLabels": naming.selector("worker")}
+
+
+def test_production_spreads_across_zones(synthesized):
+    prod = synthesized["production"]
+    naming = Naming(prod.env)
+    for component in ("api", "worker"):
+        spec = prod.get("Deployment", naming.name(component))["spec"]["template"]["spec"]
+        zone = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone"]
+        assert zone and zone[0]["labelSelector"] == {"matchLabels": naming.selector(component)}
+
+
+def test_migration_job_is_a_presync_hook_with_a_stable_name(environment):
+    naming = Naming(environment.env)
+    job = environment.get("Job", naming.name("migrate"))
+    annotations = job["metadata"]["annotations"]
+    assert annotations["argocd.argoproj.io/hook"] == "PreSync"
+    assert annotations["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
+    spec = job["spec"]
+    assert {"backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"} <= spec.keys()
+    (container,) = spec["template"]["spec"]["containers"]
+    api = environment.get("Deployment", naming.name("api"))["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == api["image"]
+    assert container["command"] == ["/app/migrate"]
+    assert container["securityContext"] == api["securityContext"]
+
+
+def test_config_checksum_follows_consumed_settings_only():
+    """The old merged ConfigMap never rolled pods; here a consumed setting's change changes the annotation."""
+    env_entries = container_env(
+        [{"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "log-level"}}}]
+    )
+    before = config_checksum(env_entries, {"log-level": "info", "cors-max-age": "60"})
+    assert config_checksum(env_entries, {"log-level": "debug", "cors-max-age": "60"}) != before
+    assert config_checksum(env_entries, {"log-level": "info", "cors-max-age": "99"}) == before
+
+
+def test_pod_templates_carry_the_config_checksum(environment):
+    for obj in environment.of_kind("Deployment"):
+        annotations = obj["spec"]["template"]["metadata"]["annotations"]
+        assert len(annotations["checksum/config"]) == 64, label(obj)
+
+
+def test_extra_env_comes_last():
+    extra = [{"name": "OTEL_SERVICE_NAME", "value": "gorax-api"}]
+    env = container_env([{"name": "A", "value": "1"}], extra_env=extra)
+    assert [e["name"] for e in env] == ["POD_NAME", "POD_NAMESPACE", "A", "OTEL_SERVICE_NAME"]
+
+
+@pytest.mark.parametrize(
+    "env,component,policy",
+    [
+        (DEVELOPMENT, "api", "Always"),
+        (PRODUCTION, "api", "IfNotPresent"),
+        (replace(PRODUCTION.api.image, tag="", digest="sha256:" + "0" * 64), None, "IfNotPresent"),
+    ],
+)
+def test_image_pull_policy_is_always_only_for_mutable_tags(env, component, policy):
+    image = getattr(env, component).image if component else env
+    assert image_pull_policy(image) == policy
