@@ -165,7 +165,8 @@ class ComponentConfig:
     image: Image
     resources: Resources
     autoscaling: Autoscaling
-    disruption_budget: DisruptionBudget = field(default_factory=DisruptionBudget)
+    disruption_budget: DisruptionBudget | None = field(default_factory=DisruptionBudget)
+    """``None``: no PodDisruptionBudget at all (previews: nothing there is worth blocking a drain for)."""
     termination_grace_seconds: int = 30
 
     def problems(self, tier: Tier) -> Iterator[Problem]:
@@ -174,7 +175,7 @@ class ComponentConfig:
         autoscaling = list(self.autoscaling.problems())
         yield from (p.under("autoscaling") for p in autoscaling)
         if not autoscaling:
-            budget = self.disruption_budget.problems(self.autoscaling.min_replicas)
+            budget = self.disruption_budget.problems(self.autoscaling.min_replicas) if self.disruption_budget else ()
             yield from (p.under("disruption_budget") for p in budget)
         grace = self.termination_grace_seconds
         if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 3600:

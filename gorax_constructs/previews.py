@@ -80,8 +80,10 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
         namespace=f"gorax-{preview.name}",
         api_host=HOST_PATTERN.format(preview=preview.name, host=development.api_host),
         webhooks_host=HOST_PATTERN.format(preview=preview.name, host=development.webhooks_host),
-        api=replace(development.api, image=image(development.api.image, preview.api_tag)),
-        worker=replace(development.worker, image=image(development.worker.image, preview.worker_tag)),
+        api=replace(development.api, image=image(development.api.image, preview.api_tag), disruption_budget=None),
+        worker=replace(
+            development.worker, image=image(development.worker.image, preview.worker_tag), disruption_budget=None
+        ),
         extra_labels=((OWNER_LABEL, preview.owner), (EXPIRES_LABEL, str(preview.expires))),
     )
 

@@ -181,23 +181,24 @@ class Workload(Construct):
             },
         )
         budget = config.disruption_budget
-        pdb_spec: dict[str, Any] = {"selector": {"matchLabels": self.selector}}
-        if budget.min_available is not None:
-            pdb_spec["minAvailable"] = budget.min_available
-        else:
-            pdb_spec["maxUnavailable"] = budget.max_unavailable
-        # A crash-looping pod must not block a drain either.
-        pdb_spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
-        Manifest(
-            self,
-            "pdb",
-            {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": naming.metadata(naming.name(component.name, "pdb"), component=component.name),
-                "spec": pdb_spec,
-            },
-        )
+        if budget is not None:
+            pdb_spec: dict[str, Any] = {"selector": {"matchLabels": self.selector}}
+            if budget.min_available is not None:
+                pdb_spec["minAvailable"] = budget.min_available
+            else:
+                pdb_spec["maxUnavailable"] = budget.max_unavailable
+            # A crash-looping pod must not block a drain either.
+            pdb_spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
+            Manifest(
+                self,
+                "pdb",
+                {
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": naming.metadata(naming.name(component.name, "pdb"), component=component.name),
+                    "spec": pdb_spec,
+                },
+            )
 
     def _spread(self, component: Component, pod_spec: dict[str, Any]) -> list[dict[str, Any]]:
         """Zones strictly (a zone outage keeps the others serving); nodes best-effort unless anti-affinity does it."""

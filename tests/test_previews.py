@@ -102,3 +102,9 @@ def test_previews_file_from_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("GORAX_PREVIEWS_FILE", str(path))
     assert [env.name for env in load_previews(ENVIRONMENTS, DEVELOPMENT)] == ["pr-9"]
     assert load_previews(ENVIRONMENTS, DEVELOPMENT, tmp_path / "absent.yaml") == ()
+
+
+def test_previews_have_no_disruption_budget(synthesized):
+    """A preview is never worth blocking a node drain for."""
+    assert synthesized["pr-123"].of_kind("PodDisruptionBudget") == []
+    assert synthesized["development"].of_kind("PodDisruptionBudget")
