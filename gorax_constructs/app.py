@@ -1,46 +1,53 @@
-"""Building the cdk8s App from a list of environments."""
+"""Synthesizing the catalog: one cdk8s App per output folder."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 
 import cdk8s
 
 from .argocd import ArgoCdApplications
-from .catalog import PREVIEWS_FOLDER, Catalog
+from .catalog import Catalog
 from .chart import EnvironmentChart
 from .config import EnvironmentConfig
 from .gitops import ARGOCD_FOLDER, SYNTH_RECORD, write_kustomizations
+from .manifest import ManifestChart
 
-OUTPUT_TYPE = cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
 
+def folder_app(outdir: Path) -> cdk8s.App:
+    """An App that writes its charts' objects as ``<outdir>/<Kind>.<name>.k8s.yaml``.
 
-def build_app(environments: Iterable[EnvironmentConfig], outdir: str) -> cdk8s.App:
-    """One chart per environment, written as ``<outdir>/<environment>/<Kind>.<name>.k8s.yaml``.
-
-    ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` keeps same-named objects of
-    different environments apart (``FILE_PER_RESOURCE`` would overwrite them).
+    One App per folder (rather than ``FOLDER_PER_CHART_FILE_PER_RESOURCE``) because only the
+    per-resource output types ask a chart for its objects in one ``toJson`` call, and a chart
+    id could not hold the ``/`` of ``previews/<name>``.
     """
-    app = cdk8s.App(outdir=outdir, yaml_output_type=OUTPUT_TYPE)
-    for env in environments:
-        EnvironmentChart(app, env)
-    return app
+    return cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+
+
+def synth_environment(env: EnvironmentConfig, outdir: Path) -> EnvironmentChart:
+    """Write one environment's objects into ``outdir``; returns its chart."""
+    app = folder_app(outdir)
+    chart = EnvironmentChart(app, env)
+    app.synth()
+    return chart
+
+
+def synth_argocd(catalog: Catalog, outdir: Path) -> None:
+    app = folder_app(outdir)
+    ArgoCdApplications(
+        ManifestChart(app, ARGOCD_FOLDER), "applications", gitops=catalog.gitops, environments=catalog.permanent
+    )
+    app.synth()
 
 
 def synth_catalog(catalog: Catalog, outdir: Path) -> None:
-    """Synthesize the permanent environments and their Argo CD Applications into ``outdir``,
-    previews into ``outdir/previews``, and a kustomization.yaml into every folder.
-
-    Previews get an App of their own: a chart's folder is its id, and an id cannot hold a ``/``.
-    """
-    app = build_app(catalog.permanent, outdir=str(outdir))
-    argocd = cdk8s.Chart(app, ARGOCD_FOLDER, disable_resource_name_hashes=True)
-    ArgoCdApplications(argocd, "applications", gitops=catalog.gitops, environments=catalog.permanent)
-    app.synth()
-    if catalog.previews:
-        build_app(catalog.previews, outdir=str(outdir / PREVIEWS_FOLDER)).synth()
+    """Synthesize every environment and the Argo CD Applications into ``outdir``, a
+    kustomization.yaml into every folder, and last the synth record that says it completed."""
+    environments = (*catalog.permanent, *catalog.previews)
+    for env, folder in zip(environments, catalog.environment_folders(), strict=True):
+        synth_environment(env, outdir / folder)
+    synth_argocd(catalog, outdir / ARGOCD_FOLDER)
     write_kustomizations(outdir, catalog.output_folders())
     # Written last: its presence says the synth completed, and which folders it had to produce.
     (outdir / SYNTH_RECORD).write_text(json.dumps({"folders": catalog.output_folders()}, indent=2) + "\n")

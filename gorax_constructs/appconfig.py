@@ -6,10 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from constructs import Construct
-
 from .config import EnvironmentConfig
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 from .naming import API, WORKER, Naming
 
 BOTH = (API.name, WORKER.name)
@@ -59,7 +57,7 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
     return tuple(settings)
 
 
-class AppConfig(Construct):
+class AppConfig(ManifestConstruct):
     """The ``<prefix>-gorax-config`` ConfigMap.
 
     Exposes ``name``, ``settings`` (for the workloads' env lists) and
@@ -68,15 +66,13 @@ class AppConfig(Construct):
     into an un-hashed ConfigMap and never rolled).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         self.name = naming.name("config")
         self.settings = settings_for(naming.env)
         data = {s.key: s.value for s in self.settings}
         self.checksum = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-        Manifest(
-            self,
-            "config-map",
+        self.add_manifest(
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": naming.metadata(self.name), "data": data},
         )
 

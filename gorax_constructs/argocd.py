@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from constructs import Construct
-
 from .config import EnvironmentConfig
 from .gitops import GitOpsConfig, application
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 
 
-class ArgoCdApplications(Construct):
+class ArgoCdApplications(ManifestConstruct):
     """One Argo CD ``Application`` per permanent environment, pointing at ``dist/<environment>/``.
 
     Sync is automated with pruning (an object deleted from ``dist/`` is deleted
@@ -19,8 +17,8 @@ class ArgoCdApplications(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
+        self, scope: Scope, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
     ) -> None:
         super().__init__(scope, id)
         for env in environments:
-            Manifest(self, env.name, application(gitops, env))
+            self.add_manifest(application(gitops, env))

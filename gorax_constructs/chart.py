@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import cdk8s
 from constructs import Construct
 
 from .appconfig import AppConfig
 from .config import EnvironmentConfig
 from .edge import Edge
+from .manifest import ManifestChart
 from .migration import MigrationJob
 from .naming import API, WORKER, Naming
 from .network import NetworkPolicies
@@ -18,7 +18,7 @@ from .telemetry import tracing_env
 from .workloads import ApiService, WorkerPool
 
 
-class EnvironmentChart(cdk8s.Chart):
+class EnvironmentChart(ManifestChart):
     """Every object of one environment, composed from the constructs in this package.
 
     The chart id is the environment name, so the output folder is
@@ -27,7 +27,7 @@ class EnvironmentChart(cdk8s.Chart):
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:
-        super().__init__(scope, env.name, disable_resource_name_hashes=True)
+        super().__init__(scope, env.name)
         self.env = env
         naming = Naming(env)
         self.platform = Platform(self, "platform", naming=naming)

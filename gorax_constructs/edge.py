@@ -19,11 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from constructs import Construct
-
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
-from .manifest import Body, Manifest
+from .manifest import Body, ManifestConstruct, Scope
 from .naming import API, API_SERVICE_PORT
 
 if TYPE_CHECKING:
@@ -149,7 +147,7 @@ class Host:
     limits: HostEdge
 
 
-class Edge(Construct):
+class Edge(ManifestConstruct):
     """Routing, TLS, CORS and rate limits for the API's two public hosts.
 
     One routing object per host, so webhook senders (servers that burst and
@@ -171,7 +169,7 @@ class Edge(Construct):
     names), ``hosts`` and ``certificate_name`` (ingress-nginx mode).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         self.naming = naming
@@ -200,9 +198,7 @@ class Edge(Construct):
     def _certificate(self) -> None:
         # An explicit Certificate rather than the ingress-shim annotation: two Ingresses sharing one secret
         # would both claim the Certificate.
-        Manifest(
-            self,
-            "certificate",
+        self.add_manifest(
             {
                 "apiVersion": "cert-manager.io/v1",
                 "kind": "Certificate",
@@ -243,9 +239,7 @@ class Edge(Construct):
             }
         metadata = self.naming.metadata(self.ingress_name(host))
         metadata["annotations"] = annotations
-        Manifest(
-            self,
-            f"{host.role}-ingress",
+        self.add_manifest(
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "Ingress",
@@ -300,9 +294,7 @@ class Edge(Construct):
                 policy["maxAge"] = cors.max_age_seconds
             rule["filters"] = [{"type": "CORS", "cors": policy}]
         name = self.route_name(host)
-        Manifest(
-            self,
-            f"{host.role}-route",
+        self.add_manifest(
             {
                 "apiVersion": "gateway.networking.k8s.io/v1",
                 "kind": "HTTPRoute",
@@ -324,9 +316,7 @@ class Edge(Construct):
             }
             for cidr in ("0.0.0.0/0", "::/0")
         ]
-        Manifest(
-            self,
-            f"{host.role}-traffic-policy",
+        self.add_manifest(
             {
                 "apiVersion": "gateway.envoyproxy.io/v1alpha1",
                 "kind": "BackendTrafficPolicy",

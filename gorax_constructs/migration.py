@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from constructs import Construct
-
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 from .naming import Naming
 from .pods import (
     EnvVar,
@@ -26,7 +24,7 @@ COMPONENT = "migration"
 COMMAND = "/app/migrate"
 
 
-class MigrationJob(Construct):
+class MigrationJob(ManifestConstruct):
     """``<prefix>-gorax-migrate``: runs ``/app/migrate`` from the API image as an Argo CD ``PreSync`` hook.
 
     Argo CD runs PreSync hooks before it applies anything else, so the schema
@@ -48,7 +46,7 @@ class MigrationJob(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         naming: Naming,
@@ -84,9 +82,7 @@ class MigrationJob(Construct):
             "securityContext": container_security_context(),
             "volumeMounts": mounts,
         }
-        Manifest(
-            self,
-            "job",
+        self.add_manifest(
             {
                 "apiVersion": "batch/v1",
                 "kind": "Job",

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from constructs import Construct
-
 from .dns import is_dns_label
 from .errors import Problem
-from .manifest import Body, Manifest
+from .manifest import Body, ManifestConstruct, Scope
 from .naming import API, WORKER, is_label_value
 
 if TYPE_CHECKING:
@@ -126,7 +124,7 @@ class NetworkConfig:
         return (*self.private_ranges, METADATA_ADDRESS)
 
 
-class NetworkPolicies(Construct):
+class NetworkPolicies(ManifestConstruct):
     """Default deny in both directions, then one allow-list per component.
 
     - ``<prefix>-gorax-default-deny``: every pod, no ingress, no egress.
@@ -145,7 +143,7 @@ class NetworkPolicies(Construct):
         naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         self.naming = naming
@@ -193,9 +191,7 @@ class NetworkPolicies(Construct):
         if egress is not None:
             spec["policyTypes"].append("Egress")
             spec["egress"] = egress
-        Manifest(
-            self,
-            name,
+        self.add_manifest(
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",

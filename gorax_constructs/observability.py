@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs import Construct
-
 from .alerts import API_JOB, WORKER_JOB, rule_groups
 from .dashboard import dashboard_json
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 from .naming import API, WORKER, Naming
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
 
 
-class Observability(Construct):
+class Observability(ManifestConstruct):
     """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
 
     The API is scraped through its Service (``naming.selector("api")``, port
@@ -32,7 +30,7 @@ class Observability(Construct):
     for the Grafana sidecar (which must watch all namespaces).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         monitoring = env.monitoring
@@ -53,9 +51,7 @@ class Observability(Construct):
             }
 
         namespaces = {"matchNames": [env.namespace]}
-        Manifest(
-            self,
-            "api-service-monitor",
+        self.add_manifest(
             {
                 "apiVersion": MONITORING_API,
                 "kind": "ServiceMonitor",
@@ -67,9 +63,7 @@ class Observability(Construct):
                 },
             },
         )
-        Manifest(
-            self,
-            "worker-pod-monitor",
+        self.add_manifest(
             {
                 "apiVersion": MONITORING_API,
                 "kind": "PodMonitor",
@@ -81,9 +75,7 @@ class Observability(Construct):
                 },
             },
         )
-        Manifest(
-            self,
-            "prometheus-rule",
+        self.add_manifest(
             {
                 "apiVersion": MONITORING_API,
                 "kind": "PrometheusRule",
@@ -92,9 +84,7 @@ class Observability(Construct):
             },
         )
         self.dashboard_name = naming.name("dashboard")
-        Manifest(
-            self,
-            "dashboard",
+        self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",

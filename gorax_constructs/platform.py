@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from constructs import Construct
-
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 from .naming import Naming
 
 POD_SECURITY_LEVEL = "restricted"
 
 
-class Platform(Construct):
+class Platform(ManifestConstruct):
     """Namespace (Pod Security Standards ``restricted``) and the pods' ServiceAccount.
 
     The namespace enforces, audits and warns at ``restricted``, so a pod
@@ -21,7 +19,7 @@ class Platform(Construct):
     Exposes ``service_account_name`` for the workloads.
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         namespace_labels = naming.labels()
@@ -29,9 +27,7 @@ class Platform(Construct):
         for mode in ("enforce", "audit", "warn"):
             namespace_labels[f"pod-security.kubernetes.io/{mode}"] = POD_SECURITY_LEVEL
             namespace_labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
-        Manifest(
-            self,
-            "namespace",
+        self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "Namespace",
@@ -39,9 +35,7 @@ class Platform(Construct):
             },
         )
         self.service_account_name = naming.name()
-        Manifest(
-            self,
-            "service-account",
+        self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "ServiceAccount",

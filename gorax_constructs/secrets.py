@@ -23,10 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from constructs import Construct
-
 from .errors import Problem
-from .manifest import Manifest
+from .manifest import Scope
 
 if TYPE_CHECKING:
     from .naming import Naming
@@ -100,7 +98,7 @@ class SecretRefs:
         return {"name": variable, "valueFrom": {"secretKeyRef": {"name": self.name, "key": key}}}
 
 
-def add_secret_source(scope: Construct, *, naming: Naming) -> SecretRefs:
+def add_secret_source(scope: Scope, *, naming: Naming) -> SecretRefs:
     """Emit what the environment's secret source needs (nothing for ``existing``) and return the refs.
 
     A function, not a Construct: an extra construct would cost a jsii round
@@ -109,9 +107,7 @@ def add_secret_source(scope: Construct, *, naming: Naming) -> SecretRefs:
     source = naming.env.secrets
     refs = SecretRefs(name=naming.name("secrets"), keys=KEYS)
     if isinstance(source, ExternalSecrets):
-        Manifest(
-            scope,
-            "external-secret",
+        scope.add_manifest(
             {
                 "apiVersion": "external-secrets.io/v1",
                 "kind": "ExternalSecret",

@@ -23,11 +23,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from constructs import Construct
-
 from .appconfig import AppConfig
 from .config import ComponentConfig
-from .manifest import Manifest
+from .manifest import ManifestConstruct, Scope
 from .naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from .pods import (
     CHECKSUM_ANNOTATION,
@@ -83,7 +81,7 @@ WORKER_BEHAVIOR = {
 }
 
 
-class Workload(Construct):
+class Workload(ManifestConstruct):
     """A Deployment scaled by an HPA and protected by a PDB: what the API and the worker share.
 
     Props:
@@ -102,7 +100,7 @@ class Workload(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         naming: Naming,
@@ -142,9 +140,7 @@ class Workload(Construct):
         }
         if naming.env.zone_spread:
             spec["topologySpreadConstraints"] = self._spread(component, pod_spec)
-        Manifest(
-            self,
-            "deployment",
+        self.add_manifest(
             {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
@@ -161,9 +157,7 @@ class Workload(Construct):
             },
         )
         scaling = config.autoscaling
-        Manifest(
-            self,
-            "hpa",
+        self.add_manifest(
             {
                 "apiVersion": "autoscaling/v2",
                 "kind": "HorizontalPodAutoscaler",
@@ -189,9 +183,7 @@ class Workload(Construct):
                 pdb_spec["maxUnavailable"] = budget.max_unavailable
             # A crash-looping pod must not block a drain either.
             pdb_spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
-            Manifest(
-                self,
-                "pdb",
+            self.add_manifest(
                 {
                     "apiVersion": "policy/v1",
                     "kind": "PodDisruptionBudget",
@@ -245,7 +237,7 @@ class ApiService(Workload):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         naming: Naming,
@@ -288,9 +280,7 @@ class ApiService(Workload):
         self.service_name = naming.name(API.name)
         self.service_port_name = API.port_name
         self.service_port = API_SERVICE_PORT
-        Manifest(
-            self,
-            "service",
+        self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "Service",
@@ -332,7 +322,7 @@ class WorkerPool(Workload):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         naming: Naming,
