@@ -184,7 +184,7 @@ class ComponentConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Migration:
-    """The database migration Job (an Argo CD PreSync hook).
+    """The database migration Job (an Argo CD Sync hook in wave -1).
 
     Attributes:
         backoff_limit: retries before the Job fails (default 2).

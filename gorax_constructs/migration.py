@@ -25,11 +25,15 @@ COMMAND = "/app/migrate"
 
 
 class MigrationJob(ManifestConstruct):
-    """``<prefix>-gorax-migrate``: runs ``/app/migrate`` from the API image as an Argo CD ``PreSync`` hook.
+    """``<prefix>-gorax-migrate``: runs ``/app/migrate`` from the API image as an Argo CD ``Sync`` hook in wave -1.
 
-    Argo CD runs PreSync hooks before it applies anything else, so the schema
-    is migrated before new API and worker pods start, and a failed migration
-    stops the sync. ``BeforeHookCreation`` deletes the previous run's Job
+    A ``Sync`` hook, not ``PreSync``: PreSync hooks run before anything else is
+    applied, so on an environment's first sync the Job would start before its
+    Namespace, ServiceAccount and Secret exist. In the Sync phase Argo CD
+    applies by wave: Namespace (-3), configuration, Secret and network
+    allowances (-2), this Job (-1, waited for until it completes), then the
+    Deployments (0). So the schema is migrated before new API and worker pods
+    start, and a failed migration stops the sync. ``BeforeHookCreation`` deletes the previous run's Job
     before creating the next, so the name is stable (no ``$(date)``
     suffixes) and a Job's immutable pod template never blocks a sync. Flux
     does not run Argo hooks: see README "Migrations". The Flux ``force``
@@ -63,7 +67,7 @@ class MigrationJob(ManifestConstruct):
         version = image.tag or ""
         metadata = naming.metadata(self.name, component=COMPONENT, version=version or None)
         metadata["annotations"] = {
-            "argocd.argoproj.io/hook": "PreSync",
+            "argocd.argoproj.io/hook": "Sync",
             "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
             "kustomize.toolkit.fluxcd.io/force": "enabled",
         }

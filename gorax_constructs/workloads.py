@@ -13,7 +13,7 @@ guide; what the old kustomize setup got wrong is fixed here:
   change rolls the pods.
 
 No startup probe: the binaries serve ``/health/live`` as soon as they listen
-(migrations run before, in a PreSync Job), so the guide's liveness delay covers
+(migrations run before, in a Sync-hook Job), so the guide's liveness delay covers
 start-up; a TCP startup probe (cdk8s-plus's default) would only prove the
 port is open, which the readiness probe already checks more precisely.
 """

@@ -67,6 +67,16 @@ def test_namespace_and_configuration_sync_before_hooks_and_workloads(environment
     assert all(wave(c) < wave(r) for c in config for r in rest)
 
 
+def test_migration_hook_runs_after_the_configuration_and_before_the_workloads(environment):
+    """Waves order a hook only within its phase: the Job must be a Sync hook for its wave to count."""
+    (job,) = environment.of_kind("Job")
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "Sync"
+    needs = [o for o in environment.objects if o["kind"] in ("Namespace", "ServiceAccount", "ExternalSecret")]
+    workloads = environment.of_kind("Deployment") + environment.of_kind("HorizontalPodAutoscaler")
+    assert all(wave(n) < wave(job) for n in needs)
+    assert all(wave(job) < wave(w) for w in workloads)
+
+
 def test_every_folder_has_a_kustomization_listing_its_manifests(synth_root, synthesized):
     for folder in CATALOG.output_folders():
         path = synth_root / folder

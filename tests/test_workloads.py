@@ -253,11 +253,12 @@ def test_production_spreads_across_zones(synthesized):
         assert zone and zone[0]["labelSelector"] == {"matchLabels": naming.selector(component)}
 
 
-def test_migration_job_is_a_presync_hook_with_a_stable_name(environment):
+def test_migration_job_is_a_sync_hook_with_a_stable_name(environment):
     naming = Naming(environment.env)
     job = environment.get("Job", naming.name("migrate"))
     annotations = job["metadata"]["annotations"]
-    assert annotations["argocd.argoproj.io/hook"] == "PreSync"
+    # Sync, not PreSync: a PreSync hook would run before the Namespace and Secret it needs exist.
+    assert annotations["argocd.argoproj.io/hook"] == "Sync"
     assert annotations["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
     spec = job["spec"]
     assert {"backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"} <= spec.keys()
