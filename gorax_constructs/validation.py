@@ -4,8 +4,12 @@ Built-in kinds are validated strictly (unknown fields are errors) against the
 JSON schemas that ``kubernetes-validate`` ships, for Kubernetes 1.27 and for
 the newest version it knows. Custom resources are validated against their
 CRD's ``openAPIV3Schema`` from ``GORAX_CRD_DIR``, made strict the same way.
-Validators are built once per kind and reused: building one costs far more
-than using it.
+
+The validators are jsonschema-rs (Rust): measured here, a Deployment takes
+~0.02 ms against ~1 ms with the pure-Python ``jsonschema``, which made
+validating 100 preview environments at every synth affordable. Validators are
+built once per kind, and a CRD file is parsed only when an object of its API
+group is validated (the Argo CD CRD alone is 400 KB of YAML).
 """
 
 from __future__ import annotations
@@ -19,9 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 import yaml
-from referencing import Registry, Resource
 
 OLDEST_KUBERNETES = "1.27"
 CRD_DIR_VARIABLE = "GORAX_CRD_DIR"
@@ -43,27 +46,52 @@ def _schema_dir(version: str) -> Any:
     return _SCHEMA_ROOT / f"v{version}.0-local-strict"
 
 
-@cache
-def _definitions(version: str) -> Resource:
-    return Resource.from_contents(json.loads((_schema_dir(version) / "_definitions.json").read_text()))
+SCHEMA_BASE_URI = "https://kubernetes-validate.invalid/"
+"""Where the built-in schemas' relative ``$ref: _definitions.json#...`` resolve (never fetched)."""
 
 
 @cache
-def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+def _definitions(version: str) -> jsonschema_rs.Registry:
+    definitions = json.loads((_schema_dir(version) / "_definitions.json").read_text())
+    return jsonschema_rs.Registry([(f"{SCHEMA_BASE_URI}_definitions.json", definitions)])
+
+
+@cache
+def _builtin_validator(version: str, api_version: str, kind: str) -> jsonschema_rs.Validator | None:
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    path = _schema_dir(version) / f"{kind.lower()}-{group_version}.json"
+    name = f"{kind.lower()}-{group_version}.json"
+    path = _schema_dir(version) / name
     if not path.is_file():
         return None
-    schema = json.loads(path.read_text())
-    registry = Registry().with_resources([("_definitions.json", _definitions(version))])
-    registry = Resource.from_contents(schema) @ registry
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    return jsonschema_rs.Draft202012Validator(
+        json.loads(path.read_text()),
+        registry=_definitions(version),
+        base_uri=f"{SCHEMA_BASE_URI}{name}",
+        validate_formats=False,
+    )
+
+
+@cache
+def _is_ecma_regex(pattern: str) -> bool:
+    try:
+        jsonschema_rs.Draft7Validator({"pattern": pattern})
+    except jsonschema_rs.ValidationError:
+        return False
+    return True
 
 
 def _strict(schema: Any) -> Any:
-    """Forbid properties a CRD schema does not declare, as the API server would prune them silently."""
+    """Forbid properties a CRD schema does not declare, as the API server would prune them silently.
+
+    A ``pattern`` in Go syntax that JSON Schema's ECMA 262 regexes cannot express (the
+    prometheus-operator CRDs use ``(?i)`` flags) is dropped and left to the API server.
+    """
     if isinstance(schema, dict):
-        out = {k: _strict(v) for k, v in schema.items()}
+        out = {
+            k: _strict(v)
+            for k, v in schema.items()
+            if not (k == "pattern" and isinstance(v, str) and not _is_ecma_regex(v))
+        }
         if (
             out.get("type") == "object"
             and "properties" in out
@@ -85,21 +113,33 @@ def crd_dir() -> Path | None:
 
 
 @cache
-def _crd_validators(folder: Path) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
-    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        for crd in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
-            if not crd or crd.get("kind") != "CustomResourceDefinition":
+def _crd_file_validators(path: Path) -> dict[tuple[str, str], jsonschema_rs.Validator]:
+    """Validators for every served version of the CRDs in one file, keyed by (apiVersion, kind)."""
+    validators: dict[tuple[str, str], jsonschema_rs.Validator] = {}
+    for crd in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
+        if not crd or crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            if not version.get("served", True):
                 continue
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if not version.get("served", True):
-                    continue
-                schema = _strict(version["schema"]["openAPIV3Schema"])
-                schema["properties"]["metadata"] = {"type": "object"}
-                api_version = f"{spec['group']}/{version['name']}"
-                validators[(api_version, spec["names"]["kind"])] = jsonschema.Draft7Validator(schema)
+            schema = _strict(version["schema"]["openAPIV3Schema"])
+            schema["properties"]["metadata"] = {"type": "object"}
+            api_version = f"{spec['group']}/{version['name']}"
+            validators[(api_version, spec["names"]["kind"])] = jsonschema_rs.Draft7Validator(
+                schema, validate_formats=False
+            )
     return validators
+
+
+def _crd_validator(folder: Path, api_version: str, kind: str) -> jsonschema_rs.Validator | None:
+    """Upstream CRD files are named ``<group>_<plural>.yaml``: only the object's group is parsed."""
+    group = api_version.rpartition("/")[0]
+    for path in sorted(folder.glob(f"{group}_*.yaml")):
+        validator = _crd_file_validators(path).get((api_version, kind))
+        if validator is not None:
+            return validator
+    return None
 
 
 def is_builtin(doc: dict[str, Any]) -> bool:
@@ -108,10 +148,13 @@ def is_builtin(doc: dict[str, Any]) -> bool:
     )
 
 
-def _messages(validator: jsonschema.protocols.Validator, doc: dict[str, Any], label: str) -> Iterator[str]:
-    for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-        path = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        yield f"{label}: {path}: {error.message}"
+def _messages(validator: jsonschema_rs.Validator, doc: dict[str, Any], label: str) -> Iterator[str]:
+    errors = [
+        ("/".join(str(p) for p in error.instance_path) or "(root)", error.message)
+        for error in validator.iter_errors(doc)
+    ]
+    for path, message in sorted(errors):
+        yield f"{label}: {path}: {message}"
 
 
 def builtin_errors(doc: dict[str, Any]) -> Iterator[str]:
@@ -125,7 +168,7 @@ def builtin_errors(doc: dict[str, Any]) -> Iterator[str]:
 
 
 def custom_resource_errors(doc: dict[str, Any], folder: Path) -> Iterator[str]:
-    validator = _crd_validators(folder).get((doc["apiVersion"], doc["kind"]))
+    validator = _crd_validator(folder, doc["apiVersion"], doc["kind"])
     if validator is None:
         yield f"no served CRD for {doc['apiVersion']} {doc['kind']} in {folder}"
     else:
