@@ -1,10 +1,17 @@
-"""The cdk8s app: one chart per Gorax environment (run by ``cdk8s synth``)."""
+"""The cdk8s app: synthesize every Gorax environment and, if all of it is valid, make it ``dist/``.
+
+Run by ``make synth`` (directly) and by ``cdk8s synth`` (which first empties the
+staging folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``).
+"""
 
 import os
 import sys
 from pathlib import Path
 
 from gorax_constructs.errors import ConfigError
+
+DIST = Path("dist")
+STAGING = Path("build/synth")
 
 
 def main() -> int:
@@ -14,12 +21,24 @@ def main() -> int:
 
         catalog = load_catalog()
     except ConfigError as error:
-        print(f"gorax: invalid configuration, nothing synthesized:\n{error}", file=sys.stderr)
+        print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    from gorax_constructs.app import synth_catalog
+    from gorax_constructs.app import InvalidOutput, synth_catalog
+    from gorax_constructs.promote import PromotionError, promote
 
-    # `cdk8s synth` says where to write; run by hand, never write into dist/ directly.
-    synth_catalog(catalog, Path(os.environ.get("CDK8S_OUTDIR", "build/synth")))
+    staging = Path(os.environ.get("CDK8S_OUTDIR", STAGING))
+    if staging.resolve() == DIST.resolve():
+        print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
+        return 1
+    try:
+        synth_catalog(catalog, staging)
+        promote(staging, DIST, catalog.output_folders())
+    except (InvalidOutput, PromotionError) as error:
+        print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
+        return 1
+    folders = catalog.output_folders()
+    shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
+    print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")
     return 0
 
 

@@ -1,8 +1,8 @@
-"""Synthesizing the catalog: one cdk8s App per output folder."""
+"""Synthesizing the catalog into a staging folder: build, validate, write."""
 
 from __future__ import annotations
 
-import json
+import shutil
 from pathlib import Path
 
 import cdk8s
@@ -10,9 +10,13 @@ import cdk8s
 from .argocd import ArgoCdApplications
 from .catalog import Catalog
 from .chart import EnvironmentChart
-from .config import EnvironmentConfig
-from .gitops import ARGOCD_FOLDER, SYNTH_RECORD, write_kustomizations
-from .manifest import ManifestChart
+from .gitops import ARGOCD_FOLDER, write_kustomizations
+from .manifest import ManifestChart, file_name
+from .validation import crd_dir, document_errors
+
+
+class InvalidOutput(Exception):
+    """Synthesized objects fail schema validation; nothing may be promoted."""
 
 
 def folder_app(outdir: Path) -> cdk8s.App:
@@ -25,29 +29,42 @@ def folder_app(outdir: Path) -> cdk8s.App:
     return cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
 
 
-def synth_environment(env: EnvironmentConfig, outdir: Path) -> EnvironmentChart:
-    """Write one environment's objects into ``outdir``; returns its chart."""
-    app = folder_app(outdir)
-    chart = EnvironmentChart(app, env)
-    app.synth()
-    return chart
+def schema_problems(chart: ManifestChart, folder: str) -> list[str]:
+    """Every schema error of the chart's objects, each prefixed with the file it goes to.
+
+    The objects are validated in memory, before they are written: parsing the
+    written YAML back would cost more than the whole synth (README, "Performance").
+    """
+    crds = crd_dir()
+    return [
+        f"{folder}/{file_name(body)}.k8s.yaml: {error}"
+        for body in chart.to_json()
+        for error in document_errors(body, crds)
+    ]
 
 
-def synth_argocd(catalog: Catalog, outdir: Path) -> None:
-    app = folder_app(outdir)
-    ArgoCdApplications(
-        ManifestChart(app, ARGOCD_FOLDER), "applications", gitops=catalog.gitops, environments=catalog.permanent
-    )
-    app.synth()
+def synth_catalog(catalog: Catalog, outdir: Path) -> list[EnvironmentChart]:
+    """Synthesize every environment and the Argo CD Applications into ``outdir`` (emptied first)
+    and a kustomization.yaml into every folder.
 
-
-def synth_catalog(catalog: Catalog, outdir: Path) -> None:
-    """Synthesize every environment and the Argo CD Applications into ``outdir``, a
-    kustomization.yaml into every folder, and last the synth record that says it completed."""
+    Returns the permanent environments' charts. Raises ``InvalidOutput`` when any object
+    fails schema validation.
+    """
+    shutil.rmtree(outdir, ignore_errors=True)
+    problems: list[str] = []
+    charts: list[EnvironmentChart] = []
     environments = (*catalog.permanent, *catalog.previews)
     for env, folder in zip(environments, catalog.environment_folders(), strict=True):
-        synth_environment(env, outdir / folder)
-    synth_argocd(catalog, outdir / ARGOCD_FOLDER)
+        app = folder_app(outdir / folder)
+        charts.append(EnvironmentChart(app, env))
+        problems += schema_problems(charts[-1], folder)
+        app.synth()
+    app = folder_app(outdir / ARGOCD_FOLDER)
+    argocd = ManifestChart(app, ARGOCD_FOLDER)
+    ArgoCdApplications(argocd, "applications", gitops=catalog.gitops, environments=catalog.permanent)
+    problems += schema_problems(argocd, ARGOCD_FOLDER)
+    app.synth()
+    if problems:
+        raise InvalidOutput("\n".join(problems))
     write_kustomizations(outdir, catalog.output_folders())
-    # Written last: its presence says the synth completed, and which folders it had to produce.
-    (outdir / SYNTH_RECORD).write_text(json.dumps({"folders": catalog.output_folders()}, indent=2) + "\n")
+    return charts[: len(catalog.permanent)]

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 ARGOCD_FOLDER = "argocd"
 KUSTOMIZATION = "kustomization.yaml"
-SYNTH_RECORD = "synth-record.json"
 """Written into the staging folder when a synth completes; read by the promote step, never promoted."""
 
 

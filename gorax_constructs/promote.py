@@ -1,26 +1,24 @@
-"""Validate a synthesized folder and only then make it ``dist/``.
+"""Make a synthesized staging folder ``dist/``, all at once or not at all.
 
-``cdk8s synth`` empties its output folder before it runs the app, so it never
-writes to ``dist/`` directly: a failed synth would leave ``dist/`` empty, and a
-GitOps engine with pruning would delete the environments. Here the staging
-folder is checked (every expected environment present and non-empty, every
-object schema-valid) and then swapped in with renames on the same file system.
-
-Usage: ``python -m gorax_constructs.promote STAGING DIST``
+``cdk8s synth`` empties its output folder before it runs the app, so the app
+never writes to ``dist/`` directly: a failed synth would leave ``dist/``
+empty, and a GitOps engine with pruning would delete the environments. The
+objects were schema-validated in memory before they were written (see
+``app.synth_catalog``); here the staging folder's shape is checked (every
+expected folder present with manifests, its kustomization listing exactly
+them), copied next to ``dist/`` and swapped in with renames on one file system.
+The staging folder stays where ``cdk8s synth`` expects it.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 
-from .gitops import KUSTOMIZATION, SYNTH_RECORD
-from .validation import crd_dir, document_errors, load_documents
+from .gitops import KUSTOMIZATION
 
 
 class PromotionError(Exception):
@@ -28,14 +26,13 @@ class PromotionError(Exception):
 
 
 def check(staging: Path, expected: Iterable[str]) -> list[str]:
-    """Everything wrong with the staging folder (an empty list when it may be promoted).
+    """Everything wrong with the staging folder's shape (an empty list when it may be promoted).
 
     ``expected`` lists the output folders relative to ``staging`` (``production``, ``previews/pr-1``).
     """
     if not staging.is_dir():
         return [f"{staging} does not exist: the synth wrote nothing"]
     problems: list[str] = []
-    crds = crd_dir()
     expected = sorted(expected)
     found = sorted({str(p.parent.relative_to(staging)) for p in staging.rglob("*.k8s.yaml")})
     for folder in found:
@@ -45,13 +42,11 @@ def check(staging: Path, expected: Iterable[str]) -> list[str]:
         files = sorted((staging / folder).glob("*.k8s.yaml"))
         if not files:
             problems.append(f"{folder}: no manifests")
+        problems += [f"{folder}/{p.name}: empty file" for p in files if p.stat().st_size == 0]
         kustomization = staging / folder / KUSTOMIZATION
         listed = yaml.safe_load(kustomization.read_text())["resources"] if kustomization.exists() else None
         if listed != [p.name for p in files]:
             problems.append(f"{folder}/{KUSTOMIZATION}: does not list exactly the folder's manifests")
-        for path, doc in load_documents(files):
-            for error in document_errors(doc, crds):
-                problems.append(f"{folder}/{path.name}: {error}")
     return problems
 
 
@@ -64,40 +59,17 @@ def recover(dist: Path) -> None:
 
 
 def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
-    """Replace ``dist`` by ``staging`` if, and only if, ``staging`` validates."""
+    """Replace ``dist`` by a copy of ``staging`` if, and only if, ``staging`` has the expected shape."""
     recover(dist)
     problems = check(staging, expected)
     if problems:
         raise PromotionError("\n".join(problems))
-    (staging / SYNTH_RECORD).unlink(missing_ok=True)
+    incoming = dist.with_name(f"{dist.name}.incoming")
     previous = dist.with_name(f"{dist.name}.previous-swap")
-    if previous.exists():
-        shutil.rmtree(previous)
+    for leftover in (incoming, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(staging, incoming)
     if dist.exists():
         dist.rename(previous)
-    staging.rename(dist)
-    if previous.exists():
-        shutil.rmtree(previous)
-
-
-def expected_folders(staging: Path) -> list[str]:
-    """The folders the synth said it wrote; without its record, the synth did not complete."""
-    record = staging / SYNTH_RECORD
-    if not record.is_file():
-        raise PromotionError(f"{record} is missing: the synth did not complete")
-    return list(json.loads(record.read_text())["folders"])
-
-
-def main(argv: list[str]) -> int:
-    staging, dist = Path(argv[0]), Path(argv[1])
-    try:
-        promote(staging, dist, expected_folders(staging))
-    except PromotionError as error:
-        print(f"synth: {dist}/ left unchanged; the synthesized output is invalid:\n{error}", file=sys.stderr)
-        return 1
-    print(f"synth: {dist}/ updated ({sum(1 for _ in dist.rglob('*.yaml'))} manifests)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    incoming.rename(dist)
+    shutil.rmtree(previous, ignore_errors=True)

@@ -7,17 +7,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import cdk8s
 import pytest
 
-from gorax_constructs.gitops import SYNTH_RECORD
-from gorax_constructs.promote import PromotionError, expected_folders, promote
+from gorax_constructs.app import schema_problems
+from gorax_constructs.manifest import ManifestChart
+from gorax_constructs.promote import PromotionError, promote
 
 from .conftest import CATALOG, REPO, synthesize
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every promoted file's bytes (the synth record stays behind in staging)."""
-    files = (p for p in sorted(folder.rglob("*")) if p.is_file() and p.name != SYNTH_RECORD)
+    """Every file's bytes, by path relative to ``folder``."""
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
     return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
 
@@ -33,22 +35,32 @@ def test_committed_dist_matches_a_fresh_synth(synth_root, synthesized):
     assert stale == [], "dist/ is stale; run `make synth` and commit. Differs: " + ", ".join(stale)
 
 
-def test_promote_refuses_invalid_output_and_keeps_dist(synth_root, synthesized, tmp_path):
+def test_promote_refuses_a_malformed_staging_folder_and_keeps_dist(synth_root, synthesized, tmp_path):
     dist = tmp_path / "dist"
     shutil.copytree(synth_root, dist)
     before = tree(dist)
     staging = tmp_path / "staging"
     shutil.copytree(dist, staging)
-    (staging / "development" / "ServiceAccount.dev-gorax.k8s.yaml").write_text(
-        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: dev-gorax\nautomountToken: false\n"
-    )
+    (staging / "development" / "ServiceAccount.dev-gorax.k8s.yaml").write_text("")
+    (staging / "production" / "Secret.leftover.k8s.yaml").write_text("kind: Secret\n")
     for leftover in (staging / "staging").iterdir():
         leftover.unlink()
     with pytest.raises(PromotionError) as caught:
         promote(staging, dist, CATALOG.output_folders())
-    assert "automountToken" in str(caught.value)
+    assert "development/ServiceAccount.dev-gorax.k8s.yaml: empty file" in str(caught.value)
+    assert "production/kustomization.yaml: does not list exactly the folder's manifests" in str(caught.value)
     assert "staging: no manifests" in str(caught.value)
     assert tree(dist) == before
+
+
+def test_schema_problems_name_the_file_and_the_field(tmp_path):
+    chart = ManifestChart(cdk8s.App(outdir=str(tmp_path)), "development")
+    chart.add_manifest(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "dev-gorax"}, "automountToken": False}
+    )
+    problems = schema_problems(chart, "development")
+    assert problems and all(p.startswith("development/ServiceAccount.dev-gorax.k8s.yaml: ") for p in problems)
+    assert any("automountToken" in p for p in problems)
 
 
 def test_promote_swaps_in_valid_output(synth_root, synthesized, tmp_path):
@@ -59,8 +71,8 @@ def test_promote_swaps_in_valid_output(synth_root, synthesized, tmp_path):
     shutil.copytree(synth_root, staging)
     promote(staging, dist, CATALOG.output_folders())
     assert tree(dist) == tree(synth_root)
-    assert not staging.exists()
-    assert not list(tmp_path.glob("dist.previous-*"))
+    assert tree(staging) == tree(synth_root), "cdk8s synth expects its output folder to stay"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "staging"], "no swap leftovers"
 
 
 def copy_project(destination: Path) -> Path:
@@ -72,7 +84,12 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
-@pytest.mark.skipif(not (REPO / "node_modules" / ".bin" / "cdk8s").exists(), reason="cdk8s CLI not installed")
+def make_synth(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-s", "synth"], cwd=project, capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": ""}
+    )
+
+
 def test_broken_config_leaves_dist_untouched(tmp_path):
     project = copy_project(tmp_path / "project")
     before = tree(project / "dist")
@@ -80,17 +97,39 @@ def test_broken_config_leaves_dist_untouched(tmp_path):
     source = environments.read_text()
     assert 'tag="v1.2.3"' in source
     environments.write_text(source.replace('tag="v1.2.3"', 'tag="latest"', 1))
-    result = subprocess.run(
-        ["make", "-s", "synth"], cwd=project, capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": ""}
-    )
+    result = make_synth(project)
     assert result.returncode != 0
     assert "environment 'production': api.image.tag = 'latest' is not allowed" in result.stderr
     assert tree(project / "dist") == before
     assert filecmp.dircmp(REPO / "dist", project / "dist").diff_files == []
 
 
-def test_promote_refuses_an_incomplete_synth(tmp_path):
-    """No record means the app died before the end: nothing is promoted."""
-    (tmp_path / "staging" / "development").mkdir(parents=True)
-    with pytest.raises(PromotionError, match="did not complete"):
-        expected_folders(tmp_path / "staging")
+def test_schema_invalid_output_leaves_dist_untouched(tmp_path):
+    """A construct bug (an unknown field) is caught before anything reaches dist/."""
+    project = copy_project(tmp_path / "project")
+    before = tree(project / "dist")
+    platform = project / "gorax_constructs" / "platform.py"
+    source = platform.read_text()
+    assert '"automountServiceAccountToken": False,' in source
+    platform.write_text(source.replace('"automountServiceAccountToken": False,', '"automountToken": False,', 1))
+    result = make_synth(project)
+    assert result.returncode != 0
+    assert "production/ServiceAccount.prod-gorax.k8s.yaml: Kubernetes 1.27: (root): " in result.stderr
+    assert "'automountToken' was unexpected" in result.stderr
+    assert tree(project / "dist") == before
+
+
+@pytest.mark.skipif(not (REPO / "node_modules" / ".bin" / "cdk8s").exists(), reason="cdk8s CLI not installed")
+def test_cdk8s_synth_updates_dist_like_make_synth(tmp_path):
+    """`cdk8s synth` (the npm CLI reading cdk8s.yaml) runs the same app and promotes the same dist/."""
+    project = copy_project(tmp_path / "project")
+    shutil.rmtree(project / "dist" / "staging")
+    result = subprocess.run(
+        [str(project / "node_modules" / ".bin" / "cdk8s"), "synth", "--no-check-upgrade"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert tree(project / "dist") == tree(REPO / "dist")
