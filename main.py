@@ -1,4 +1,5 @@
-"""The cdk8s app: synthesize every Gorax environment and, if all of it is valid, make it ``dist/``.
+"""The cdk8s app: synthesize every Gorax environment and, if all of it is valid, make it ``dist/``
+and regenerate ``docs/environments.md`` from the same objects.
 
 Run by ``make synth`` (directly) and by ``cdk8s synth`` (which first empties the
 staging folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``).
@@ -12,6 +13,13 @@ from gorax_constructs.errors import ConfigError
 
 DIST = Path("dist")
 STAGING = Path("build/synth")
+ENVIRONMENTS_DOC = Path("docs/environments.md")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    incoming = path.with_name(f".{path.name}.incoming")
+    incoming.write_text(text)
+    incoming.replace(path)
 
 
 def main() -> int:
@@ -24,6 +32,7 @@ def main() -> int:
         print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
     from gorax_constructs.app import InvalidOutput, synth_catalog
+    from gorax_constructs.envdoc import render_environments
     from gorax_constructs.promote import PromotionError, promote
 
     staging = Path(os.environ.get("CDK8S_OUTDIR", STAGING))
@@ -31,11 +40,12 @@ def main() -> int:
         print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
         return 1
     try:
-        synth_catalog(catalog, staging)
+        charts = synth_catalog(catalog, staging)
         promote(staging, DIST, catalog.output_folders())
     except (InvalidOutput, PromotionError) as error:
         print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
+    write_atomically(ENVIRONMENTS_DOC, render_environments([(chart.env, chart.to_json()) for chart in charts]))
     folders = catalog.output_folders()
     shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
     print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")

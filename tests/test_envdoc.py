@@ -322,3 +322,10 @@ def test_no_disruption_budget_says_none(permanent):
 def test_rendering_imports_no_cdk8s():
     code = "import sys, gorax_constructs.envdoc; sys.exit(any(m.split('.')[0] == 'cdk8s' for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+def test_committed_environments_doc_matches_a_fresh_synth(synthesized):
+    """`make synth` writes docs/environments.md; a config change without it fails CI."""
+    fresh = render_environments([(synthesized[name].env, synthesized[name].objects) for name in PERMANENT])
+    committed = (REPO / "docs" / "environments.md").read_text()
+    assert committed == fresh, "docs/environments.md is stale; run `make synth` and commit"
