@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from .config import EnvironmentConfig
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 from .naming import API, WORKER, Naming
 
 BOTH = (API.name, WORKER.name)
@@ -57,7 +57,7 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
     return tuple(settings)
 
 
-class AppConfig(ManifestConstruct):
+class AppConfig(ChartPart):
     """The ``<prefix>-gorax-config`` ConfigMap.
 
     Exposes ``name``, ``settings`` (for the workloads' env lists) and

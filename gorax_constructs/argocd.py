@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .config import EnvironmentConfig
 from .gitops import GitOpsConfig, application
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 
 
-class ArgoCdApplications(ManifestConstruct):
+class ArgoCdApplications(ChartPart):
     """One Argo CD ``Application`` per permanent environment, pointing at ``dist/<environment>/``.
 
     Sync is automated with pruning (an object deleted from ``dist/`` is deleted

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
-from .manifest import Body, ManifestConstruct, Scope
+from .manifest import Body, ChartPart, Scope
 from .naming import API, API_SERVICE_PORT
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class Host:
     limits: HostEdge
 
 
-class Edge(ManifestConstruct):
+class Edge(ChartPart):
     """Routing, TLS, CORS and rate limits for the API's two public hosts.
 
     One routing object per host, so webhook senders (servers that burst and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 from .naming import Naming
 from .pods import (
     EnvVar,
@@ -24,7 +24,7 @@ COMPONENT = "migration"
 COMMAND = "/app/migrate"
 
 
-class MigrationJob(ManifestConstruct):
+class MigrationJob(ChartPart):
     """``<prefix>-gorax-migrate``: runs ``/app/migrate`` from the API image as an Argo CD ``Sync`` hook in wave -1.
 
     A ``Sync`` hook, not ``PreSync``: PreSync hooks run before anything else is

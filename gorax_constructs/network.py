@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .dns import is_dns_label
 from .errors import Problem
-from .manifest import Body, ManifestConstruct, Scope
+from .manifest import Body, ChartPart, Scope
 from .naming import API, WORKER, is_label_value
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class NetworkConfig:
         return (*self.private_ranges, METADATA_ADDRESS)
 
 
-class NetworkPolicies(ManifestConstruct):
+class NetworkPolicies(ChartPart):
     """Default deny in both directions, then one allow-list per component.
 
     - ``<prefix>-gorax-default-deny``: every pod, no ingress, no egress.

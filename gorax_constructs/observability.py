@@ -6,14 +6,14 @@ from typing import Any
 
 from .alerts import API_JOB, WORKER_JOB, rule_groups
 from .dashboard import dashboard_json
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 from .naming import API, WORKER, Naming
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
 
 
-class Observability(ManifestConstruct):
+class Observability(ChartPart):
     """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
 
     The API is scraped through its Service (``naming.selector("api")``, port

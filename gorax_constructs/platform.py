@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 from .naming import Naming
 
 POD_SECURITY_LEVEL = "restricted"
 
 
-class Platform(ManifestConstruct):
+class Platform(ChartPart):
     """Namespace (Pod Security Standards ``restricted``) and the pods' ServiceAccount.
 
     The namespace enforces, audits and warns at ``restricted``, so a pod

@@ -25,7 +25,7 @@ from typing import Any
 
 from .appconfig import AppConfig
 from .config import ComponentConfig
-from .manifest import ManifestConstruct, Scope
+from .manifest import ChartPart, Scope
 from .naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from .pods import (
     CHECKSUM_ANNOTATION,
@@ -81,7 +81,7 @@ WORKER_BEHAVIOR = {
 }
 
 
-class Workload(ManifestConstruct):
+class Workload(ChartPart):
     """A Deployment scaled by an HPA and protected by a PDB: what the API and the worker share.
 
     Props:
