@@ -5,7 +5,6 @@ Free of cdk8s imports: the validation step needs it too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -17,6 +16,8 @@ if TYPE_CHECKING:
 
 ARGOCD_FOLDER = "argocd"
 KUSTOMIZATION = "kustomization.yaml"
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter: the same text as ``yaml.safe_dump``, several times faster."""
 """Written into the staging folder when a synth completes; read by the promote step, never promoted."""
 
 
@@ -72,15 +73,16 @@ def application(gitops: GitOpsConfig, env: EnvironmentConfig) -> dict[str, Any]:
     }
 
 
-def write_kustomizations(root: Path, folders: list[str]) -> None:
-    """A ``kustomization.yaml`` listing each output folder's manifests.
+def kustomization(resources: list[str]) -> str:
+    """The ``kustomization.yaml`` of an output folder, listing its manifests.
 
     It keeps the guide's habits working on the rendered output
     (``kubectl diff -k dist/production``) and lets GitOps engines detect the
     folder type without configuration.
     """
-    for folder in folders:
-        path = root / folder
-        resources = sorted(p.name for p in path.glob("*.k8s.yaml"))
-        document = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
-        (path / KUSTOMIZATION).write_text(yaml.safe_dump(document, sort_keys=False))
+    document = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(resources),
+    }
+    return yaml.dump(document, Dumper=SAFE_DUMPER, sort_keys=False)

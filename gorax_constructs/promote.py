@@ -6,12 +6,13 @@ empty, and a GitOps engine with pruning would delete the environments. The
 objects were schema-validated in memory before they were written (see
 ``app.synth_catalog``); here the staging folder's shape is checked (every
 expected folder present with manifests, its kustomization listing exactly
-them), copied next to ``dist/`` and swapped in with renames on one file system.
-The staging folder stays where ``cdk8s synth`` expects it.
+them), hard-linked next to ``dist/`` and swapped in with renames on one file
+system. The staging folder stays where ``cdk8s synth`` expects it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .gitops import KUSTOMIZATION
+from .validation import YAML_LOADER
 
 
 class PromotionError(Exception):
@@ -44,7 +46,9 @@ def check(staging: Path, expected: Iterable[str]) -> list[str]:
             problems.append(f"{folder}: no manifests")
         problems += [f"{folder}/{p.name}: empty file" for p in files if p.stat().st_size == 0]
         kustomization = staging / folder / KUSTOMIZATION
-        listed = yaml.safe_load(kustomization.read_text())["resources"] if kustomization.exists() else None
+        listed = (
+            yaml.load(kustomization.read_text(), Loader=YAML_LOADER)["resources"] if kustomization.exists() else None
+        )
         if listed != [p.name for p in files]:
             problems.append(f"{folder}/{KUSTOMIZATION}: does not list exactly the folder's manifests")
     return problems
@@ -58,6 +62,14 @@ def recover(dist: Path) -> None:
             leftovers[-1].rename(dist)
 
 
+def _link_or_copy(source: str, destination: str) -> None:
+    """A hard link costs no data copy; the next synth unlinks staging's names and writes new files."""
+    try:
+        os.link(source, destination)
+    except OSError:  # staging on another file system (``cdk8s synth -o /elsewhere``)
+        shutil.copy2(source, destination)
+
+
 def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
     """Replace ``dist`` by a copy of ``staging`` if, and only if, ``staging`` has the expected shape."""
     recover(dist)
@@ -68,7 +80,7 @@ def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
     previous = dist.with_name(f"{dist.name}.previous-swap")
     for leftover in (incoming, previous):
         shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(staging, incoming)
+    shutil.copytree(staging, incoming, copy_function=_link_or_copy)
     if dist.exists():
         dist.rename(previous)
     incoming.rename(dist)

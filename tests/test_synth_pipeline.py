@@ -10,7 +10,7 @@ from pathlib import Path
 import cdk8s
 import pytest
 
-from gorax_constructs.app import schema_problems
+from gorax_constructs.app import OutputTree, schema_problems
 from gorax_constructs.manifest import ManifestChart
 from gorax_constructs.promote import PromotionError, promote
 
@@ -133,3 +133,26 @@ def test_cdk8s_synth_updates_dist_like_make_synth(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert tree(project / "dist") == tree(REPO / "dist")
+
+
+def test_output_tree_rewrites_only_what_changed_and_never_in_place(tmp_path):
+    """An unchanged file keeps its inode; a changed one gets a new inode, so a hard link from dist/ keeps
+    the old bytes; whatever the synth did not write is removed."""
+    staging = tmp_path / "staging"
+    first = OutputTree(staging)
+    first.write("development/Same.k8s.yaml", "same\n")
+    first.write("development/Changed.k8s.yaml", "old\n")
+    first.write("previews/pr-1/Gone.k8s.yaml", "gone\n")
+    first.prune()
+    dist_copy = tmp_path / "Changed.k8s.yaml"
+    os.link(staging / "development" / "Changed.k8s.yaml", dist_copy)
+    same_inode = (staging / "development" / "Same.k8s.yaml").stat().st_ino
+
+    second = OutputTree(staging)
+    second.write("development/Same.k8s.yaml", "same\n")
+    second.write("development/Changed.k8s.yaml", "new\n")
+    second.prune()
+    assert tree(staging) == {"development/Changed.k8s.yaml": b"new\n", "development/Same.k8s.yaml": b"same\n"}
+    assert (staging / "development" / "Same.k8s.yaml").stat().st_ino == same_inode
+    assert dist_copy.read_text() == "old\n"
+    assert not (staging / "previews").exists()
