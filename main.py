@@ -7,7 +7,6 @@ staging folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``).
 
 import os
 import sys
-import threading
 from pathlib import Path
 
 from gorax_constructs.errors import ConfigError
@@ -24,10 +23,6 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def main() -> int:
-    from gorax_constructs.validation import crd_dir, preload
-
-    # Importing cdk8s (next) mostly waits on node: load the schemas meanwhile.
-    threading.Thread(target=preload, args=(crd_dir(),), daemon=True).start()
     try:
         # Environments are validated as they are defined.
         from gorax_constructs.catalog import load_catalog

@@ -1,11 +1,14 @@
 """Benchmark: wall time and peak memory of the synth and the test suite.
 
 Runs every scenario in a throwaway copy of the project (so dist/ is never
-touched), once to warm up and then --runs times, and prints median and spread.
-Scenarios: the main command (`make synth`) and the app synth alone (the Python
-process, no npm wrapper) for the permanent environments, with 30 and with 100
-previews; then the full test suite (`make test`). The marginal cost of one more
-environment is the slope between 0 and 100 previews of the app synth.
+touched), once to warm up and then --runs times, and prints median and spread
+(max - min) of wall time and of peak RSS (the largest process of the command's
+tree: Python or node). Scenarios: the full test suite (`make test`); the main
+command (`make synth`) and the app synth alone (`python main.py`, the process
+`make synth` runs) for the three permanent environments, with 30 and with 100
+previews; and `cdk8s synth` (the npm CLI running the same app) for reference.
+The marginal cost of one more environment is the slope of the app synth
+between 0 and 100 previews.
 
 Usage: .venv/bin/python bench/bench.py [--runs 5] [--skip-tests]
 """
@@ -48,13 +51,20 @@ def run(name: str, command: list[str], cwd: Path, env: dict[str, str], runs: int
     measure(command, cwd, env)  # warm-up: caches, bytecode, node's compile cache
     samples = [measure(command, cwd, env) for _ in range(runs)]
     walls, peaks = [s[0] for s in samples], [s[1] for s in samples]
-    result = {
-        "wall": statistics.median(walls),
-        "spread": max(walls) - min(walls),
-        "peak": statistics.median(peaks),
-    }
-    print(f"{name:<44} {result['wall']:7.3f} s  ±{result['spread'] / 2:6.3f}  {result['peak']:7.1f} MiB")
+    result = {"wall": statistics.median(walls), "peak": statistics.median(peaks)}
+    print(
+        f"| {name:<38} | {result['wall']:6.2f} s | {max(walls) - min(walls):5.2f} s "
+        f"| {result['peak']:5.0f} MiB | {max(peaks) - min(peaks):4.0f} MiB |"
+    )
     return result
+
+
+def cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    models = [
+        line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+    ]
+    return models[0] if models else platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -68,8 +78,12 @@ def main() -> None:
         for installed in (".venv", "node_modules"):
             (project / installed).symlink_to(REPO / installed)
         base_env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "MAKEFLAGS": ""}
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-        print(f"{'scenario':<44} {'median':>9}  {'spread':>7}  {'peak RSS':>11}")
+        print(
+            f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+        )
+        print(f"runs: {args.runs} after one warm-up; spread = max - min\n")
+        print(f"| {'scenario':<38} | median | spread | peak RSS | spread |")
+        print(f"|{'-' * 40}|-------:|-------:|---------:|-------:|")
         if not args.skip_tests:  # first, while the copy's dist/ is still the committed one
             env = {**base_env, "GORAX_CRD_DIR": str(REPO.parent / "shared" / "crds")}
             run("make test (full suite)", ["make", "-s", "test"], project, env, args.runs)
@@ -79,8 +93,16 @@ def main() -> None:
             label = "3 permanent" + (f" + {count} previews" if count else "")
             app[count] = run(f"app synth, {label}", [".venv/bin/python", "main.py"], project, env, args.runs)
             run(f"make synth, {label}", ["make", "-s", "synth"], project, env, args.runs)
+        env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), 0))}
+        run(
+            "cdk8s synth (npm CLI), 3 permanent",
+            ["node_modules/.bin/cdk8s", "synth", "--no-check-upgrade"],
+            project,
+            env,
+            args.runs,
+        )
         marginal = (app[100]["wall"] - app[0]["wall"]) / 100
-        print(f"marginal cost per additional environment (app synth, one process): {marginal * 1000:.1f} ms")
+        print(f"\nmarginal cost per additional environment (app synth, one process): {marginal * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

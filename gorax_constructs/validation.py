@@ -162,14 +162,6 @@ def _crd_validator(folder: Path, api_version: str, kind: str) -> jsonschema_rs.V
     return None
 
 
-def preload(crds: Path | None) -> None:
-    """Load the schemas that every synth needs, so a caller can do it while it waits on something else."""
-    for version in kubernetes_versions():
-        _definitions(version)
-    for path in sorted(crds.glob("*.yaml")) if crds else ():
-        _crd_file_validators(path)
-
-
 def is_builtin(doc: dict[str, Any]) -> bool:
     return _builtin_validator(OLDEST_KUBERNETES, doc["apiVersion"], doc["kind"]) is not None or (
         _builtin_validator(kubernetes_versions()[1], doc["apiVersion"], doc["kind"]) is not None
