@@ -21,6 +21,8 @@ MIGRATION = "migration"  # the migration Job's component label
 METADATA_ADDRESS = "169.254.169.254/32"  # cloud instance metadata: credentials live there
 DNS_PORTS = ({"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53})
 OTLP_PORTS = (4317, 4318)  # gRPC and HTTP
+ACME_SOLVER = {"acme.cert-manager.io/http01-solver": "true"}  # cert-manager's HTTP-01 solver pods
+ACME_SOLVER_PORT = 8089
 
 
 def _namespace(name: str) -> Labels:
@@ -135,6 +137,9 @@ class NetworkPolicies(ChartPart):
     - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
       HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
     - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
+    - ``<prefix>-gorax-acme-solver`` (``ingress-nginx`` edge): from the ingress controller to cert-manager's
+      HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
+      Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
 
     Pods are selected by ``Naming.selector(component)``, the stable labels. Ports are named where the
     container names them, so a port-number change in the workloads cannot silently open or close one.
@@ -175,6 +180,9 @@ class NetworkPolicies(ChartPart):
             egress=[database, otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
+        if env.edge.mode == "ingress-nginx":
+            solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
+            self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
 
     def _policy(
         self,

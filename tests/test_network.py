@@ -5,7 +5,7 @@ import ipaddress
 import pytest
 
 from gorax_constructs.naming import API, WORKER, Naming
-from gorax_constructs.network import METADATA_ADDRESS, MIGRATION
+from gorax_constructs.network import ACME_SOLVER, METADATA_ADDRESS, MIGRATION
 from gorax_constructs.validation import builtin_errors
 
 from .selectors import pod_templates, selector_matches
@@ -105,9 +105,25 @@ def test_migration_reaches_the_database(any_edge):
 
 
 def test_policies_select_by_stable_labels_only(any_edge):
+    """Every policy selects Gorax pods by their stable labels, except the one for cert-manager's solver pods."""
     stable = set(Naming(any_edge.env).selector(API.name))
     for policy in policies(any_edge):
-        assert set(policy["spec"]["podSelector"].get("matchLabels", {})) <= stable
+        selected = policy["spec"]["podSelector"].get("matchLabels", {})
+        assert set(selected) <= stable or selected == ACME_SOLVER
+
+
+def test_acme_http01_solver_is_reachable_from_the_ingress_controller_in_ingress_mode(any_edge):
+    """cert-manager runs its HTTP-01 solver pod in the Certificate's namespace; default deny would block
+    every issuance and renewal. The gateway edge has no per-namespace Certificate, so no allowance."""
+    solver = [p for p in policies(any_edge) if p["spec"]["podSelector"].get("matchLabels") == ACME_SOLVER]
+    if any_edge.env.edge.mode != "ingress-nginx":
+        assert solver == []
+        return
+    (policy,) = solver
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["ingress"] == [
+        {"from": any_edge.env.network.ingress_controller.peers(), "ports": [{"protocol": "TCP", "port": 8089}]}
+    ]
 
 
 def test_every_pod_template_is_selected_by_a_component_policy(any_edge):
