@@ -115,8 +115,9 @@ def add_secret_source(scope: Scope, *, naming: Naming) -> SecretRefs:
                 "spec": {
                     "refreshInterval": source.refresh_interval,
                     "secretStoreRef": {"name": source.store_name, "kind": source.store_kind},
-                    # Owner: the Secret is garbage-collected with the ExternalSecret and
-                    # nobody else may claim the name; Retain keeps it if the operator is removed.
+                    # Owner: the Secret is garbage-collected with the ExternalSecret and nobody else
+                    # may claim the name. Retain: if the keys disappear from the store, the Secret keeps
+                    # its last values instead of being emptied under running pods.
                     "target": {"name": refs.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
                     "data": [
                         {"secretKey": key, "remoteRef": {"key": f"{source.remote_key_prefix}/{key}"}}
