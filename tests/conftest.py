@@ -8,6 +8,7 @@ session temp folder, and reads the files it wrote.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,8 @@ from gorax_constructs.app import synth_catalog
 from gorax_constructs.catalog import Catalog, load_catalog
 from gorax_constructs.config import EnvironmentConfig
 from gorax_constructs.validation import YAML_LOADER
+
+from .end_to_end import Run, start_all
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
@@ -69,6 +72,19 @@ def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:
 
 def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
     return synthesize(Catalog(permanent=environments, previews=()), outdir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    """The end-to-end commands, started at the session's start when tests/test_end_to_end.py is selected:
+    they run on the second core while the in-process tests run (see tests/end_to_end.py)."""
+    selected = any(item.path.name == "test_end_to_end.py" for item in request.session.items)
+    runs = start_all(tmp_path_factory.mktemp("end-to-end")) if selected else {}
+    yield runs
+    for run in runs.values():
+        if run.process.poll() is None:
+            run.process.kill()
+        run.result()
 
 
 @pytest.fixture(scope="session")

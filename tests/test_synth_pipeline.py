@@ -1,11 +1,9 @@
-"""The main command's guarantees: deterministic output, committed dist/ is current,
-and a failed synth leaves dist/ byte-for-byte as it was."""
+"""The synth pipeline in process: deterministic output, committed dist/ is current, promotion
+refuses a malformed staging folder, schema errors name the file (tests/test_end_to_end.py runs
+the commands themselves)."""
 
-import filecmp
 import os
 import shutil
-import subprocess
-from pathlib import Path
 
 import cdk8s
 import pytest
@@ -15,12 +13,7 @@ from gorax_constructs.manifest import ManifestChart
 from gorax_constructs.promote import PromotionError, promote
 
 from .conftest import CATALOG, REPO, synthesize
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file's bytes, by path relative to ``folder``."""
-    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
-    return {str(p.relative_to(folder)): p.read_bytes() for p in files}
+from .end_to_end import tree
 
 
 def test_two_synths_are_byte_identical(synth_root, synthesized, tmp_path):
@@ -73,66 +66,6 @@ def test_promote_swaps_in_valid_output(synth_root, synthesized, tmp_path):
     assert tree(dist) == tree(synth_root)
     assert tree(staging) == tree(synth_root), "cdk8s synth expects its output folder to stay"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "staging"], "no swap leftovers"
-
-
-def copy_project(destination: Path) -> Path:
-    """A copy of the repository that shares the installed .venv and node_modules."""
-    ignore = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis")
-    shutil.copytree(REPO, destination, ignore=ignore)
-    for installed in (".venv", "node_modules"):
-        (destination / installed).symlink_to(REPO / installed)
-    return destination
-
-
-def make_synth(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "-s", "synth"], cwd=project, capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": ""}
-    )
-
-
-def test_broken_config_leaves_dist_untouched(tmp_path):
-    project = copy_project(tmp_path / "project")
-    before = tree(project / "dist")
-    environments = project / "gorax_constructs" / "environments.py"
-    source = environments.read_text()
-    assert 'tag="v1.2.3"' in source
-    environments.write_text(source.replace('tag="v1.2.3"', 'tag="latest"', 1))
-    result = make_synth(project)
-    assert result.returncode != 0
-    assert "environment 'production': api.image.tag = 'latest' is not allowed" in result.stderr
-    assert tree(project / "dist") == before
-    assert filecmp.dircmp(REPO / "dist", project / "dist").diff_files == []
-
-
-def test_schema_invalid_output_leaves_dist_untouched(tmp_path):
-    """A construct bug (an unknown field) is caught before anything reaches dist/."""
-    project = copy_project(tmp_path / "project")
-    before = tree(project / "dist")
-    platform = project / "gorax_constructs" / "platform.py"
-    source = platform.read_text()
-    assert '"automountServiceAccountToken": False,' in source
-    platform.write_text(source.replace('"automountServiceAccountToken": False,', '"automountToken": False,', 1))
-    result = make_synth(project)
-    assert result.returncode != 0
-    assert "production/ServiceAccount.prod-gorax.k8s.yaml: Kubernetes 1.27: (root): " in result.stderr
-    assert "'automountToken' was unexpected" in result.stderr
-    assert tree(project / "dist") == before
-
-
-@pytest.mark.skipif(not (REPO / "node_modules" / ".bin" / "cdk8s").exists(), reason="cdk8s CLI not installed")
-def test_cdk8s_synth_updates_dist_like_make_synth(tmp_path):
-    """`cdk8s synth` (the npm CLI reading cdk8s.yaml) runs the same app and promotes the same dist/."""
-    project = copy_project(tmp_path / "project")
-    shutil.rmtree(project / "dist" / "staging")
-    result = subprocess.run(
-        [str(project / "node_modules" / ".bin" / "cdk8s"), "synth", "--no-check-upgrade"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert tree(project / "dist") == tree(REPO / "dist")
 
 
 def test_output_tree_rewrites_only_what_changed_and_never_in_place(tmp_path):

@@ -10,6 +10,7 @@ from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
 from gorax_constructs.naming import Naming
 from gorax_constructs.pods import config_checksum, container_env, image_pull_policy
 from gorax_constructs.secrets import KEYS, ExternalSecrets
+from gorax_constructs.validation import YAML_LOADER
 
 from .conftest import REPO
 
@@ -187,7 +188,7 @@ def test_external_secrets_only_where_configured(environment):
 def test_no_secret_objects_in_dist():
     """The old setup rendered placeholder Secrets that a sync wrote over the real ones."""
     for path in sorted((REPO / "dist").rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
             assert doc["kind"] != "Secret", path
 
 

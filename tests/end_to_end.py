@@ -1,0 +1,82 @@
+"""The main commands run for real, as subprocesses in copies of the project.
+
+Each takes 1-2.5 s, mostly starting Python, jsii and node; started together
+at the beginning of the session (``conftest.end_to_end``), they run on the
+second core while the in-process tests run on the first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CDK8S_CLI = REPO / "node_modules" / ".bin" / "cdk8s"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, by path relative to ``folder``."""
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
+    return {str(p.relative_to(folder)): p.read_bytes() for p in files}
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the repository that shares the installed .venv and node_modules."""
+    # imports/ (5.6 MB of generated bindings) is never imported by the synth.
+    ignore = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", "imports")
+    shutil.copytree(REPO, destination, ignore=ignore)
+    for installed in (".venv", "node_modules"):
+        (destination / installed).symlink_to(REPO / installed)
+    return destination
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    source = path.read_text()
+    assert old in source, f"{path.name} no longer contains {old!r}: update the end-to-end scenario"
+    path.write_text(source.replace(old, new, 1))
+
+
+@dataclass
+class Run:
+    """A command started in its own copy of the project; ``dist_before`` is that copy's dist/ at the start."""
+
+    project: Path
+    dist_before: dict[str, bytes]
+    process: subprocess.Popen[str]
+    output: tuple[int, str, str] | None = field(default=None, init=False)
+
+    def result(self) -> tuple[int, str, str]:
+        """Exit code, stdout and stderr, waiting for the command if it is still running."""
+        if self.output is None:
+            stdout, stderr = self.process.communicate()
+            self.output = (self.process.returncode, stdout, stderr)
+        return self.output
+
+
+def start(project: Path, command: list[str]) -> Run:
+    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    before = tree(project / "dist")
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return Run(project, before, process)
+
+
+def start_all(root: Path) -> dict[str, Run]:
+    """The scenarios of tests/test_end_to_end.py, all started at once."""
+    runs = {}
+    broken_config = copy_project(root / "broken-config")
+    replace_once(broken_config / "gorax_constructs" / "environments.py", 'tag="v1.2.3"', 'tag="latest"')
+    runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
+
+    invalid_output = copy_project(root / "invalid-output")
+    platform = invalid_output / "gorax_constructs" / "platform.py"
+    replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
+    runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
+
+    if CDK8S_CLI.exists():
+        cli = copy_project(root / "cdk8s-cli")
+        shutil.rmtree(cli / "dist" / "staging")
+        runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    return runs

@@ -1,0 +1,37 @@
+"""The main command's guarantees, run for real: a failed synth leaves dist/ byte-for-byte as it was,
+and `cdk8s synth` does what `make synth` does."""
+
+import filecmp
+
+import pytest
+
+from .end_to_end import REPO, tree
+
+
+def test_broken_config_leaves_dist_untouched(end_to_end):
+    run = end_to_end["broken-config"]
+    code, _, stderr = run.result()
+    assert code != 0
+    assert "environment 'production': api.image.tag = 'latest' is not allowed" in stderr
+    assert tree(run.project / "dist") == run.dist_before
+    assert filecmp.dircmp(REPO / "dist", run.project / "dist").diff_files == []
+
+
+def test_schema_invalid_output_leaves_dist_untouched(end_to_end):
+    """A construct bug (an unknown field) is caught before anything reaches dist/."""
+    run = end_to_end["invalid-output"]
+    code, _, stderr = run.result()
+    assert code != 0
+    assert "production/ServiceAccount.prod-gorax.k8s.yaml: Kubernetes 1.27: (root): " in stderr
+    assert "'automountToken' was unexpected" in stderr
+    assert tree(run.project / "dist") == run.dist_before
+
+
+def test_cdk8s_synth_updates_dist_like_make_synth(end_to_end):
+    """`cdk8s synth` (the npm CLI reading cdk8s.yaml) runs the same app and promotes the same dist/."""
+    if "cdk8s-cli" not in end_to_end:
+        pytest.skip("cdk8s CLI not installed (node_modules)")
+    run = end_to_end["cdk8s-cli"]
+    code, _, stderr = run.result()
+    assert code == 0, stderr
+    assert tree(run.project / "dist") == tree(REPO / "dist")
