@@ -55,7 +55,7 @@ def run(name: str, command: list[str], cwd: Path, env: dict[str, str], runs: int
     walls, peaks = [s[0] for s in samples], [s[1] for s in samples]
     result = {"wall": statistics.median(walls), "peak": statistics.median(peaks)}
     print(
-        f"| {name:<38} | {result['wall']:6.2f} s | {max(walls) - min(walls):5.2f} s "
+        f"| {name:<46} | {result['wall']:6.2f} s | {max(walls) - min(walls):5.2f} s "
         f"| {result['peak']:5.0f} MiB | {max(peaks) - min(peaks):4.0f} MiB |"
     )
     return result
@@ -91,8 +91,8 @@ def main() -> None:
             f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
         )
         print(f"runs: {args.runs} after one warm-up; spread = max - min\n")
-        print(f"| {'scenario':<38} | median | spread | peak RSS | spread |")
-        print(f"|{'-' * 40}|-------:|-------:|---------:|-------:|")
+        print(f"| {'scenario':<46} | {'median':>8} | {'spread':>7} | {'peak RSS':>9} | {'spread':>8} |")
+        print(f"|{'-' * 48}|{'-' * 9}:|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|")
         if not args.skip_tests:  # first, while the copy's dist/ is still the committed one
             run("make test (full suite)", ["make", "-s", "test"], project, base_env, args.runs)
         app = {}
