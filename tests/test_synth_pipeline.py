@@ -76,7 +76,7 @@ def test_output_tree_rewrites_only_what_changed_and_never_in_place(tmp_path):
     first.write("development/Same.k8s.yaml", "same\n")
     first.write("development/Changed.k8s.yaml", "old\n")
     first.write("previews/pr-1/Gone.k8s.yaml", "gone\n")
-    first.prune()
+    first.finish()
     dist_copy = tmp_path / "Changed.k8s.yaml"
     os.link(staging / "development" / "Changed.k8s.yaml", dist_copy)
     same_inode = (staging / "development" / "Same.k8s.yaml").stat().st_ino
@@ -84,7 +84,7 @@ def test_output_tree_rewrites_only_what_changed_and_never_in_place(tmp_path):
     second = OutputTree(staging)
     second.write("development/Same.k8s.yaml", "same\n")
     second.write("development/Changed.k8s.yaml", "new\n")
-    second.prune()
+    second.finish()
     assert tree(staging) == {"development/Changed.k8s.yaml": b"new\n", "development/Same.k8s.yaml": b"same\n"}
     assert (staging / "development" / "Same.k8s.yaml").stat().st_ino == same_inode
     assert dist_copy.read_text() == "old\n"
