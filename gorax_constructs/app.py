@@ -24,15 +24,6 @@ class InvalidOutput(Exception):
     """Synthesized objects fail schema validation; nothing may be promoted."""
 
 
-def folder_app(outdir: Path) -> cdk8s.App:
-    """An App whose ``synth()`` writes its charts' objects as ``<outdir>/<Kind>.<name>.k8s.yaml``.
-
-    The per-resource output types are the ones that ask a chart for all its objects in one
-    ``toJson`` call; ``synth_catalog`` writes the same files without node (``OutputTree``).
-    """
-    return cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
-
-
 def schema_problems(chart: ManifestChart, folder: str) -> list[str]:
     """Every schema error of the chart's objects, each prefixed with the file it goes to.
 

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import cdk8s
 import pytest
 import yaml
 
@@ -58,6 +59,14 @@ class Synthesized:
 
 
 CATALOG = load_catalog()
+
+
+def folder_app(outdir: Path) -> cdk8s.App:
+    """A plain cdk8s App writing ``<outdir>/<Kind>.<name>.k8s.yaml``, as a user of the charts would synth them.
+
+    The per-resource output types ask a chart for all its objects in one ``toJson`` call.
+    """
+    return cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
 
 
 def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:

@@ -13,13 +13,12 @@ from dataclasses import replace
 
 import pytest
 
-from gorax_constructs.app import folder_app
 from gorax_constructs.chart import EnvironmentChart
 from gorax_constructs.envdoc import render_environments
 from gorax_constructs.environments import PRODUCTION
 from gorax_constructs.network import Peer
 
-from .conftest import CATALOG, REPO, Synthesized
+from .conftest import CATALOG, REPO, Synthesized, folder_app
 
 NGINX = "nginx.ingress.kubernetes.io/"
 PERMANENT = [env.name for env in CATALOG.permanent]
@@ -91,7 +90,7 @@ def modified_chart(tmp_path_factory):
         network=replace(PRODUCTION.network, database=Peer(cidrs=DATABASE_CIDRS), database_port=6432),
     )
     folder = tmp_path_factory.mktemp("envdoc") / env.name
-    app = folder_app(folder)  # as the synth does it: one App per folder
+    app = folder_app(folder)
     chart = EnvironmentChart(app, env)
     app.synth()
     return chart, Synthesized(env, folder)

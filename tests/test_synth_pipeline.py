@@ -9,16 +9,28 @@ import cdk8s
 import pytest
 
 from gorax_constructs.app import OutputTree, schema_problems
+from gorax_constructs.chart import EnvironmentChart
+from gorax_constructs.gitops import KUSTOMIZATION
 from gorax_constructs.manifest import ManifestChart
 from gorax_constructs.promote import PromotionError, promote
 
-from .conftest import CATALOG, REPO, synthesize
+from .conftest import CATALOG, REPO, folder_app, synthesize
 from .end_to_end import tree
 
 
 def test_two_synths_are_byte_identical(synth_root, synthesized, tmp_path):
     synthesize(CATALOG, tmp_path)
     assert tree(synth_root) == tree(tmp_path)
+
+
+def test_a_plain_cdk8s_app_writes_the_same_files(synthesized, tmp_path):
+    """The charts are ordinary cdk8s charts: App.synth() (node formatting the YAML) gives our files."""
+    development = synthesized["development"]
+    app = folder_app(tmp_path)
+    EnvironmentChart(app, development.env)
+    app.synth()
+    ours = {name: data for name, data in tree(development.folder).items() if name != KUSTOMIZATION}
+    assert tree(tmp_path) == ours
 
 
 def test_committed_dist_matches_a_fresh_synth(synth_root, synthesized):
