@@ -45,7 +45,7 @@ class OutputTree:
     slowest step of a synth (0.05-0.8 ms each, 2,200 files for 100 previews),
     so a synth that changes one preview creates ~22 files, and the writes run
     on a few threads: they wait on the disk, not on the CPU (a cold 100-preview
-    synth went from 4.1 s to 3.2 s, interleaved A/B). A changed file is
+    synth went from 3.4-4.1 s to 3.1-3.2 s in two interleaved A/Bs). A changed file is
     replaced by a new one, never rewritten in place: ``dist/`` hard-links the
     staging files (see ``promote``).
     """
