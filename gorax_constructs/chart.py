@@ -19,11 +19,11 @@ from .workloads import ApiService, WorkerPool
 
 
 class EnvironmentChart(ManifestChart):
-    """Every object of one environment, composed from the constructs in this package.
+    """Every object of one environment, composed from the parts in this package.
 
-    The chart id is the environment name, so the output folder is
-    ``dist/<environment>/``. Resource-name hashes are off: names come from
-    ``Naming`` and never from the construct path.
+    The chart id is the environment name (``synth_catalog`` writes it to
+    ``dist/<environment>/`` or ``dist/previews/<name>/``). Resource-name hashes
+    are off: names come from ``Naming`` and never from the construct path.
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:

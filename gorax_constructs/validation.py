@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -206,9 +206,3 @@ def document_errors(doc: Any, crds: Path | None) -> list[str]:
     if crds is None:
         return []
     return list(custom_resource_errors(doc, crds))
-
-
-def load_documents(files: Iterable[Path]) -> Iterator[tuple[Path, Any]]:
-    for path in files:
-        for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
-            yield path, doc
