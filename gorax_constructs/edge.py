@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
 from .manifest import Body, ChartPart, Scope
-from .naming import API, API_SERVICE_PORT
+from .naming import API, API_SERVICE_PORT, NGINX
 
 if TYPE_CHECKING:
     from .config import Cors
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 EdgeMode = Literal["ingress-nginx", "gateway-api"]
 EDGE_MODES: tuple[EdgeMode, ...] = ("ingress-nginx", "gateway-api")
-NGINX = "nginx.ingress.kubernetes.io/"
 # ingress-nginx's proxy_connect_timeout cannot usefully exceed 75 s (nginx caps it).
 MAX_CONNECT_TIMEOUT_SECONDS = 75
 MAX_TIMEOUT_SECONDS = 3600

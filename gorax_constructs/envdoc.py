@@ -39,18 +39,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .naming import API, WORKER
-from .syncwaves import SYNC_WAVE
+from .naming import API, COMPONENT_LABEL, NAMESPACE_NAME_LABEL, NGINX, WORKER
+from .syncwaves import HOOK, SYNC_WAVE
 
 if TYPE_CHECKING:  # config imports the edge constructs, which import cdk8s
     from .config import EnvironmentConfig
 
 Obj = Mapping[str, Any]
 
-COMPONENT_LABEL = "app.kubernetes.io/component"
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # as network.py (which imports cdk8s) writes it
-NGINX = "nginx.ingress.kubernetes.io/"  # as edge.py (which imports cdk8s) writes it
-HOOK = "argocd.argoproj.io/hook"
 NONE = "none"
 COMPONENT_ORDER = (API.name, WORKER.name)
 HEADER = """\

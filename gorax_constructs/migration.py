@@ -19,6 +19,7 @@ from .pods import (
     scratch_volumes,
 )
 from .secrets import DATABASE_URL, SecretRefs
+from .syncwaves import HOOK
 
 COMPONENT = "migration"
 COMMAND = "/app/migrate"
@@ -67,7 +68,7 @@ class MigrationJob(ChartPart):
         version = image.tag or ""
         metadata = naming.metadata(self.name, component=COMPONENT, version=version or None)
         metadata["annotations"] = {
-            "argocd.argoproj.io/hook": "Sync",
+            HOOK: "Sync",
             "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
             "kustomize.toolkit.fluxcd.io/force": "enabled",
         }

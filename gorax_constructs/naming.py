@@ -32,6 +32,9 @@ class Component:
 API = Component(name="api", port_name="http", container_port=8080)
 WORKER = Component(name="worker", port_name="metrics", container_port=8081)
 API_SERVICE_PORT = 80
+COMPONENT_LABEL = "app.kubernetes.io/component"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace since 1.22
+NGINX = "nginx.ingress.kubernetes.io/"  # ingress-nginx annotation prefix
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Naming:
     def component_labels(self, component: str, version: str | None = None) -> dict[str, str]:
         """Labels of a component's objects and pods: the common ones plus the guide's ``component``."""
         labels = self.labels()
-        labels["app.kubernetes.io/component"] = component
+        labels[COMPONENT_LABEL] = component
         labels["component"] = component
         if version is not None and is_label_value(version):
             labels["app.kubernetes.io/version"] = version
@@ -75,7 +78,7 @@ class Naming:
         return {
             "app.kubernetes.io/name": APP,
             "app.kubernetes.io/instance": self.instance,
-            "app.kubernetes.io/component": component,
+            COMPONENT_LABEL: component,
         }
 
     def metadata(self, name: str, *, component: str | None = None, version: str | None = None) -> dict[str, object]:

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 from .dns import is_dns_label
 from .errors import Problem
 from .manifest import Body, ChartPart, Scope
-from .naming import API, WORKER, is_label_value
+from .naming import API, NAMESPACE_NAME_LABEL, WORKER, is_label_value
 
 if TYPE_CHECKING:
     from .naming import Naming
 
 Labels = tuple[tuple[str, str], ...]
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace since 1.22
 MIGRATION = "migration"  # the migration Job's component label
 METADATA_ADDRESS = "169.254.169.254/32"  # cloud instance metadata: credentials live there
 DNS_PORTS = ({"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53})

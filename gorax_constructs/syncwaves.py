@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+HOOK = "argocd.argoproj.io/hook"
 SYNC_WAVES = {
     "Namespace": "-3",
     "ServiceAccount": "-2",

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from gorax_constructs.alerts import ALERTS
+from gorax_constructs.environments import GITOPS
 
 REPO = Path(__file__).resolve().parents[1]
 RUNBOOK = REPO / "docs" / "runbook.md"
@@ -26,8 +27,6 @@ INLINE_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
 # github-slugger keeps letters, digits, '_', '-' and spaces; everything else goes.
 NOT_SLUG = re.compile(r"[^\w\- ]")
-# The repository named in environments.py (GITOPS.repo_url), read as text: importing it would start cdk8s.
-REPO_URL = re.compile(r'repo_url="https://github\.com/([^"]+?)(?:\.git)?"')
 
 
 def prose_lines(path: Path) -> list[str]:
@@ -116,8 +115,8 @@ def test_each_alert_has_exactly_one_runbook_section(alert):
 @pytest.mark.parametrize("alert", ALERTS, ids=lambda alert: alert.name)
 def test_each_runbook_url_points_at_this_repositorys_runbook(alert):
     parts = urlsplit(alert.runbook_url)
-    repository = REPO_URL.search((REPO / "gorax_constructs" / "environments.py").read_text())
-    assert repository, "environments.py names no GitHub repo_url"
+    repository = re.fullmatch(r"https://github\.com/([^/]+/[^/]+?)(?:\.git)?", GITOPS.repo_url)
+    assert repository, f"GITOPS.repo_url is not a GitHub repository: {GITOPS.repo_url}"
     match = re.fullmatch(r"/([^/]+/[^/]+)/blob/[^/]+/(.+)", parts.path)
     assert parts.scheme == "https" and parts.netloc == "github.com" and match, alert.runbook_url
     assert match.group(1) == repository.group(1), f"{alert.runbook_url} is not in {repository.group(1)}"
