@@ -31,6 +31,19 @@ OLDEST_KUBERNETES = "1.27"
 CRD_DIR_VARIABLE = "GORAX_CRD_DIR"
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml parses the large upstream CRDs about ten times faster than the pure-Python loader."""
+
+
+class CrdLoader(YAML_LOADER):
+    """The safe loader, reading YAML 1.1's value tag (a plain ``=``) as the string it means in JSON.
+
+    Upstream CRDs are written for Go's YAML parser, which has no such tag: the
+    AlertmanagerConfig CRD's ``matchType`` enum lists ``=`` and ``!=`` unquoted,
+    and PyYAML (libyaml too) resolves a plain ``=`` to ``tag:yaml.org,2002:value``,
+    which ``SafeLoader`` has no constructor for and crashes on.
+    """
+
+
+CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 # Located without importing kubernetes_validate, whose import (jsonschema and its dependencies) costs ~75 ms.
 _SCHEMA_ROOT = Path(next(iter(find_spec("kubernetes_validate").submodule_search_locations))) / "kubernetes-json-schema"
 CRD_CACHE = Path(__file__).resolve().parents[1] / "build" / "cache" / "crd-schemas"
@@ -127,7 +140,7 @@ def _crd_schemas(path: Path) -> dict[str, Any]:
     if cached.is_file():
         return json.loads(cached.read_text())
     schemas: dict[str, Any] = {}
-    for crd in yaml.load_all(content, Loader=YAML_LOADER):
+    for crd in yaml.load_all(content, Loader=CrdLoader):
         if not crd or crd.get("kind") != "CustomResourceDefinition":
             continue
         spec = crd["spec"]
