@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from gorax_constructs.errors import ConfigError
+from gorax_constructs.reporting import doing, load_catalog, run
 
 DIST = Path("dist")
 STAGING = Path("build/synth")
@@ -25,9 +26,8 @@ def write_atomically(path: Path, text: str) -> None:
 def main() -> int:
     try:
         # Environments are validated as they are defined.
-        from gorax_constructs.catalog import load_catalog
-
-        catalog = load_catalog()
+        with doing("loading the environments"):
+            catalog = load_catalog()
     except ConfigError as error:
         print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
@@ -40,12 +40,14 @@ def main() -> int:
         print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
         return 1
     try:
-        charts = synth_catalog(catalog, staging)
-        promote(staging, DIST, catalog.output_folders())
+        with doing(f"synthesizing into {staging}/ and promoting it to {DIST}/"):
+            charts = synth_catalog(catalog, staging)
+            promote(staging, DIST, catalog.output_folders())
     except (InvalidOutput, PromotionError) as error:
         print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    write_atomically(ENVIRONMENTS_DOC, render_environments([(chart.env, chart.to_json()) for chart in charts]))
+    with doing(f"writing {ENVIRONMENTS_DOC}"):
+        write_atomically(ENVIRONMENTS_DOC, render_environments([(chart.env, chart.to_json()) for chart in charts]))
     folders = catalog.output_folders()
     shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
     print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")
@@ -53,4 +55,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -17,6 +17,7 @@ from typing import Literal
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig
 from .errors import ConfigError, Problem
+from .fieldtypes import shape_problems
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .quantities import (
@@ -299,7 +300,8 @@ class EnvironmentConfig:
     zone_spread: bool = False
 
     def __post_init__(self) -> None:
-        problems = list(self.problems())
+        # The rules assume each field has the right shape (a tuple, a section of the right class).
+        problems = list(shape_problems(self)) or list(self.problems())
         if problems:
             raise ConfigError(self.name, problems)
 

@@ -2,7 +2,8 @@
 
 Read it like the old kustomize overlays: ``BASE`` is the base, and each
 environment is ``replace(BASE, ...)`` with only its differences. Values come
-from the deployment guide.
+from the deployment guide. The image each environment runs comes from
+``images.yaml`` (``IMAGES``), which releases change with ``bin/gorax image set``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from .config import (
     DatabasePool,
     DisruptionBudget,
     EnvironmentConfig,
-    Image,
     Resources,
     check_unique,
 )
 from .edge import EdgeConfig, HostEdge
 from .gitops import GitOpsConfig
-from .secrets import ExternalSecrets
+from .images import load_images
+from .secrets import ExistingSecret, ExternalSecrets
+
+IMAGES = load_images(repositories={"api": "gorax/api", "worker": "gorax/worker"})
 
 BASE = EnvironmentConfig(
     name="base",
@@ -32,12 +35,12 @@ BASE = EnvironmentConfig(
     api_host="api.base.gorax.io",
     webhooks_host="webhooks.base.gorax.io",
     api=ComponentConfig(
-        image=Image(repository="gorax/api", tag="dev"),
+        image=IMAGES.of("development").api,
         resources=Resources(cpu_request="250m", cpu_limit="500m", memory_request="256Mi", memory_limit="512Mi"),
         autoscaling=Autoscaling(min_replicas=2, max_replicas=10, cpu_utilization=70, memory_utilization=80),
     ),
     worker=ComponentConfig(
-        image=Image(repository="gorax/worker", tag="dev"),
+        image=IMAGES.of("development").worker,
         resources=Resources(cpu_request="500m", cpu_limit="1", memory_request="512Mi", memory_limit="1Gi"),
         autoscaling=Autoscaling(min_replicas=2, max_replicas=20, cpu_utilization=75, memory_utilization=85),
         termination_grace_seconds=300,
@@ -56,6 +59,7 @@ BASE = EnvironmentConfig(
             cors=False,
         ),
     ),
+    secrets=ExistingSecret(),
 )
 
 DEVELOPMENT = replace(
@@ -91,13 +95,13 @@ STAGING = replace(
     webhooks_host="webhooks.staging.gorax.io",
     api=replace(
         BASE.api,
-        image=Image(repository="gorax/api", tag="staging"),
+        image=IMAGES.of("staging").api,
         resources=Resources(cpu_request="200m", cpu_limit="400m", memory_request="192Mi", memory_limit="384Mi"),
         autoscaling=replace(BASE.api.autoscaling, min_replicas=2, max_replicas=6),
     ),
     worker=replace(
         BASE.worker,
-        image=Image(repository="gorax/worker", tag="staging"),
+        image=IMAGES.of("staging").worker,
         resources=Resources(cpu_request="400m", cpu_limit="800m", memory_request="384Mi", memory_limit="768Mi"),
         autoscaling=replace(BASE.worker.autoscaling, min_replicas=2, max_replicas=10),
     ),
@@ -118,13 +122,13 @@ PRODUCTION = replace(
     webhooks_host="webhooks.gorax.io",
     api=replace(
         BASE.api,
-        image=Image(repository="gorax/api", tag="v1.2.3"),
+        image=IMAGES.of("production").api,
         autoscaling=replace(BASE.api.autoscaling, min_replicas=3, max_replicas=20, cpu_utilization=60),
         disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
     worker=replace(
         BASE.worker,
-        image=Image(repository="gorax/worker", tag="v1.2.3"),
+        image=IMAGES.of("production").worker,
         autoscaling=replace(BASE.worker.autoscaling, min_replicas=3, max_replicas=30, cpu_utilization=70),
         disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2),
     ),
@@ -140,5 +144,6 @@ PRODUCTION = replace(
 
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (DEVELOPMENT, STAGING, PRODUCTION)
 check_unique(ENVIRONMENTS)
+IMAGES.check(ENVIRONMENTS)
 
 GITOPS = GitOpsConfig(repo_url="https://github.com/gorax/gorax-environments.git")

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def shown(path: Path | str) -> str:
+    """A path as the user would type it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY) else str(path)
 
 
 @dataclass(frozen=True)
@@ -34,3 +43,13 @@ class ConfigError(ValueError):
         self.problems = tuple(problems)
         lines = [f"environment '{environment}': {p.describe()}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+
+class FileError(ConfigError):
+    """A mistake found in a file (``environments.py``, ``previews.yaml``, ``images.yaml``); the message
+    says where (file, line) and what is allowed."""
+
+    def __init__(self, message: str, environment: str = "") -> None:
+        ValueError.__init__(self, message)
+        self.environment = environment
+        self.problems = ()

@@ -11,16 +11,18 @@ block a node drain.
 from __future__ import annotations
 
 import datetime
+import difflib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from .config import EnvironmentConfig, Image, check_unique, is_dns_label
-from .errors import ConfigError, Problem
+from .datafile import compose, construct
+from .errors import ConfigError, FileError, Problem, shown
 
 PREVIEWS_FILE_VARIABLE = "GORAX_PREVIEWS_FILE"
 DEFAULT_PREVIEWS_FILE = Path(__file__).resolve().parents[1] / "previews.yaml"
@@ -88,24 +90,91 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
     )
 
 
-def parse_previews(document: object, source: str) -> tuple[Preview, ...]:
-    """Previews from the parsed YAML of a previews file (``previews: [{name, owner, expires}, ...]``)."""
-    if document is None:
+ENTRY_KEYS = ("name", "owner", "expires", "api_tag", "worker_tag")
+REQUIRED_KEYS = ("name", "owner", "expires")
+PRUNE_COMMAND = "bin/gorax previews prune"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A preview as listed in the file, with the line its entry starts on."""
+
+    preview: Preview
+    line: int
+
+
+def _value(node: yaml.Node, key: str, where: str) -> str:
+    """An entry's value as a string; values YAML reads as something else must be quoted."""
+    value = construct(node)
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime) and key == "expires":
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise FileError(f'{where}: {key} = {value!r} is not allowed: a string (quote it: {key}: "...")')
+
+
+def parse_previews(text: str, source: str) -> tuple[Listed, ...]:
+    """The entries of a previews file (``previews: [{name, owner, expires, api_tag?, worker_tag?}, ...]``).
+
+    Raises ``FileError`` naming the file, the line and the entry for a syntax error, an entry that is
+    not a mapping, a missing, unknown or repeated key, or a value that is not a string.
+    """
+    root = compose(text, source)
+    if root is None:
         return ()
-    entries = document.get("previews") if isinstance(document, Mapping) else None
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        raise ConfigError(source, [Problem("previews", entries, "a list of {name, owner, expires} entries")])
-    previews = []
-    fields = set(Preview.__dataclass_fields__)
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, Mapping) or not {"name", "owner", "expires"} <= entry.keys() <= fields:
-            allowed = f"a mapping with name, owner, expires and optionally api_tag, worker_tag ({source})"
-            label = entry.get("name", f"#{index}") if isinstance(entry, Mapping) else f"#{index}"
-            raise ConfigError(str(label), [Problem(f"previews[{index}]", entry, allowed)])
-        previews.append(Preview(**{k: str(v) for k, v in entry.items()}))
-    return tuple(previews)
+    if not isinstance(root, yaml.MappingNode):
+        raise FileError(f"{source}, line {root.start_mark.line + 1}: expected a mapping with the key 'previews'")
+    entries: yaml.Node | None = None
+    for key, value in root.value:
+        if construct(key) != "previews":
+            raise FileError(
+                f"{source}, line {key.start_mark.line + 1}: unknown key {construct(key)!r}; the file holds 'previews'"
+            )
+        entries = value
+    if entries is None or construct(entries) is None:
+        return ()
+    if not isinstance(entries, yaml.SequenceNode):
+        raise FileError(
+            f"{source}, line {entries.start_mark.line + 1}: previews must be a list of entries "
+            "(- name: ..., owner: ..., expires: ...)"
+        )
+    listed = []
+    for index, entry in enumerate(entries.value):
+        line = entry.start_mark.line + 1
+        where = f"{source}, line {line}, entry {index + 1}"
+        if not isinstance(entry, yaml.MappingNode):
+            raise FileError(f"{where}: expected a mapping with the keys {', '.join(REQUIRED_KEYS)}")
+        values: dict[str, str] = {}
+        name_nodes = [v for k, v in entry.value if construct(k) == "name"]
+        if name_nodes and isinstance(construct(name_nodes[0]), str):
+            where = f"{source}, line {line}, preview '{construct(name_nodes[0])}'"
+        for key_node, value_node in entry.value:
+            key = construct(key_node)
+            if key not in ENTRY_KEYS:
+                closest = difflib.get_close_matches(str(key), ENTRY_KEYS, n=1)
+                hint = f"did you mean '{closest[0]}'? " if closest else ""
+                raise FileError(f"{where}: unknown key {key!r}; {hint}the keys are {', '.join(ENTRY_KEYS)}")
+            if key in values:
+                raise FileError(f"{where}: the key '{key}' is given twice")
+            values[key] = _value(value_node, key, where)
+        missing = [key for key in REQUIRED_KEYS if key not in values]
+        if missing:
+            keys = " and ".join(f"'{key}'" for key in missing)
+            raise FileError(f"{where}: missing {keys} (each entry needs {', '.join(REQUIRED_KEYS)})")
+        listed.append(Listed(Preview(**values), line))
+    return tuple(listed)
+
+
+def expiry_warnings(previews: tuple[EnvironmentConfig, ...], today: datetime.date) -> list[str]:
+    """One warning per preview past its expiry date: still synthesized, never an error."""
+    warnings = []
+    for env in previews:
+        expires = dict(env.extra_labels).get(EXPIRES_LABEL, "")
+        if expires and datetime.date.fromisoformat(expires) < today:
+            warnings.append(f"preview '{env.name}' expired on {expires}; remove it with {PRUNE_COMMAND}")
+    return warnings
 
 
 def previews_file() -> Path:
@@ -116,12 +185,44 @@ def previews_file() -> Path:
 def load_previews(
     permanent: tuple[EnvironmentConfig, ...], development: EnvironmentConfig, path: Path | None = None
 ) -> tuple[EnvironmentConfig, ...]:
-    """The preview environments requested in ``path``; names, namespaces and hosts must not
-    collide with each other or with a permanent environment."""
+    """The preview environments requested in ``path``; a name listed twice, or a name, namespace or host
+    of a permanent environment, is an error that says so."""
     path = path or previews_file()
     if not path.exists():
         return ()
-    requests = parse_previews(yaml.safe_load(path.read_text()), str(path))
-    environments = tuple(preview_environment(request, development) for request in requests)
+    source = shown(path)
+    listed = parse_previews(path.read_text(), source)
+    first: dict[str, Listed] = {}
+    for entry in listed:
+        name = entry.preview.name
+        if name in first:
+            raise FileError(
+                f"{source}, line {entry.line}: preview '{name}' is listed twice (also line {first[name].line})", name
+            )
+        first[name] = entry
+    environments = []
+    for entry in listed:
+        try:
+            environments.append(preview_environment(entry.preview, development))
+        except ConfigError as error:
+            raise FileError(f"{source}, line {entry.line}: {error}", entry.preview.name) from None
+    for entry, env in zip(listed, environments, strict=True):
+        for other in permanent:
+            clash = _shared(env, other)
+            if clash:
+                raise FileError(
+                    f"{source}, line {entry.line}: preview '{env.name}' collides with the permanent environment "
+                    f"'{other.name}' (both use {clash}); choose another name",
+                    env.name,
+                )
     check_unique((*permanent, *environments))
-    return environments
+    return tuple(environments)
+
+
+def _shared(env: EnvironmentConfig, other: EnvironmentConfig) -> str:
+    """What two environments both use (name, namespace, prefix, a host), or ``""``."""
+    for field_name in ("name", "namespace", "prefix"):
+        if getattr(env, field_name) == getattr(other, field_name):
+            return f"the {field_name} '{getattr(env, field_name)}'"
+    common = sorted(set(env.hosts) & set(other.hosts))
+    return f"the host '{common[0]}'" if common else ""

@@ -85,10 +85,11 @@ def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir:
 
 @pytest.fixture(scope="session", autouse=True)
 def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
-    """The end-to-end commands, started at the session's start when tests/test_end_to_end.py is selected:
-    they run on the second core while the in-process tests run (see tests/end_to_end.py)."""
-    selected = any(item.path.name == "test_end_to_end.py" for item in request.session.items)
-    runs = start_all(tmp_path_factory.mktemp("end-to-end")) if selected else {}
+    """The end-to-end commands of the selected modules (tests/test_end_to_end.py, tests/test_user_errors.py),
+    started at the session's start: they run on the second core while the in-process tests run (see
+    tests/end_to_end.py)."""
+    modules = {item.path.name for item in request.session.items}
+    runs = start_all(tmp_path_factory.mktemp("end-to-end"), modules)
     yield runs
     for run in runs.values():
         if run.process.poll() is None:

@@ -56,18 +56,20 @@ class Run:
         return self.output
 
 
-def start(project: Path, command: list[str]) -> Run:
-    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+def start(project: Path, command: list[str], **variables: str) -> Run:
+    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **variables}
     before = tree(project / "dist")
     process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return Run(project, before, process)
 
 
-def start_all(root: Path) -> dict[str, Run]:
-    """The scenarios of tests/test_end_to_end.py, all started at once."""
-    runs = {}
+def start_all(root: Path, modules: set[str]) -> dict[str, Run]:
+    """The scenarios of the selected test modules (file names), all started at once."""
+    runs = start_user_errors(root) if "test_user_errors.py" in modules else {}
+    if "test_end_to_end.py" not in modules:
+        return runs
     broken_config = copy_project(root / "broken-config")
-    replace_once(broken_config / "gorax_constructs" / "environments.py", 'tag="v1.2.3"', 'tag="latest"')
+    replace_once(broken_config / "images.yaml", "tag: v1.2.3", "tag: latest")  # production's API image
     runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
 
     invalid_output = copy_project(root / "invalid-output")
@@ -79,4 +81,51 @@ def start_all(root: Path) -> dict[str, Run]:
         cli = copy_project(root / "cdk8s-cli")
         shutil.rmtree(cli / "dist" / "staging")
         runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    return runs
+
+
+ENVIRONMENTS_PY = Path("gorax_constructs") / "environments.py"
+SYNTH = [".venv/bin/python", "main.py"]  # what `make synth` runs
+PREVIEW = "  - name: {name}\n    owner: alice\n    expires: '{expires}'\n"
+MISTAKES = {
+    "misspelled-setting": ("min_replicas=3, max_replicas=20", "min_replica=3, max_replicas=20"),
+    "misspelled-setting-in-a-constructor": (
+        "Autoscaling(min_replicas=2, max_replicas=10",
+        "Autoscaling(min_replica=2, max_replicas=10",
+    ),
+    "string-for-a-tuple": (
+        'allowed_origins=("https://staging.gorax.io",)',
+        'allowed_origins="https://staging.gorax.io"',
+    ),
+    "class-not-imported": (
+        "tracing=replace(BASE.tracing, sample_ratio=1.0),",
+        "tracing=replace(BASE.tracing, sample_ratio=1.0),\n    migration=Migration(backoff_limit=3),",
+    ),
+}
+PREVIEWS_FILES = {
+    "previews-syntax-error": "previews:\n  - name: pr-1\n    owner: alice\n   expires: '2030-01-01'\n",
+    "previews-missing-key": "previews:\n  - name: pr-1\n    owner: alice\n",
+    "previews-unknown-key": "previews:\n  - name: pr-1\n    owner: alice\n    expire: '2030-01-01'\n",
+    "previews-listed-twice": "previews:\n" + PREVIEW.format(name="pr-1", expires="2030-01-01") * 2,
+    "previews-permanent-name": "previews:\n" + PREVIEW.format(name="staging", expires="2030-01-01"),
+    "previews-expired": "previews:\n" + PREVIEW.format(name="pr-1", expires="2020-01-01"),
+}
+
+
+def start_user_errors(root: Path) -> dict[str, Run]:
+    """The scenarios of tests/test_user_errors.py: each mistake a user can make, in its own copy."""
+    runs = {}
+    for name, (old, new) in MISTAKES.items():
+        project = copy_project(root / name)
+        replace_once(project / ENVIRONMENTS_PY, old, new)
+        runs[name] = start(project, SYNTH)
+    for name, text in PREVIEWS_FILES.items():
+        project = copy_project(root / name)
+        (project / "pr.yaml").write_text(text)
+        runs[name] = start(project, SYNTH, GORAX_PREVIEWS_FILE=str(project / "pr.yaml"))
+    project = copy_project(root / "internal-error")
+    replace_once(
+        project / "gorax_constructs" / "app.py", "    output.finish()\n", "    output.finish()\n    {}['no such key']\n"
+    )
+    runs["internal-error"] = start(project, SYNTH)
     return runs

@@ -1,5 +1,7 @@
 """Preview environments: derived from development, isolated, validated, and harmless to the rest."""
 
+import datetime
+
 import pytest
 
 from gorax_constructs.catalog import Catalog
@@ -9,6 +11,7 @@ from gorax_constructs.previews import (
     EXPIRES_LABEL,
     OWNER_LABEL,
     Preview,
+    expiry_warnings,
     load_previews,
     parse_previews,
     preview_environment,
@@ -71,29 +74,73 @@ def test_invalid_preview_names(name, allowed):
     assert allowed in str(caught.value)
 
 
-@pytest.mark.parametrize("name,field", [("staging", "name"), ("development", "name"), ("dev", "namespace")])
-def test_preview_colliding_with_a_permanent_environment(tmp_path, name, field):
+@pytest.mark.parametrize(
+    "name,other,shared",
+    [("staging", "staging", "the name 'staging'"), ("dev", "development", "the namespace 'gorax-dev'")],
+)
+def test_preview_colliding_with_a_permanent_environment(tmp_path, name, other, shared):
     path = tmp_path / "previews.yaml"
     path.write_text(f"previews:\n  - name: {name}\n    owner: alice\n    expires: '2026-12-31'\n")
     with pytest.raises(ConfigError) as caught:
         load_previews(ENVIRONMENTS, DEVELOPMENT, path)
-    assert f"environment '{name}': {field} = " in str(caught.value)
-    assert "already used by environment" in str(caught.value)
+    assert f"line 2: preview '{name}' collides with the permanent environment '{other}' (both use {shared})" in str(
+        caught.value
+    )
 
 
-def test_duplicate_previews(tmp_path):
+def test_duplicate_previews_are_listed_twice(tmp_path):
     path = tmp_path / "previews.yaml"
     entry = "  - name: pr-1\n    owner: alice\n    expires: '2026-12-31'\n"
     path.write_text("previews:\n" + entry + entry)
-    with pytest.raises(ConfigError, match="environment 'pr-1': name = 'pr-1'"):
+    with pytest.raises(ConfigError, match=r"line 5: preview 'pr-1' is listed twice \(also line 2\)"):
         load_previews(ENVIRONMENTS, DEVELOPMENT, path)
 
 
-def test_preview_entries_need_owner_and_expiry():
-    with pytest.raises(ConfigError, match="environment 'pr-1': previews\\[0\\]"):
-        parse_previews({"previews": [{"name": "pr-1"}]}, "previews.yaml")
-    with pytest.raises(ConfigError, match="expires = 'soon'"):
-        preview_environment(Preview(name="pr-1", owner="alice", expires="soon"), DEVELOPMENT)
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ("  - name: pr-1\n    owner: a\n", "line 2, preview 'pr-1': missing 'expires'"),
+        ("  - name: pr-1\n", "line 2, preview 'pr-1': missing 'owner' and 'expires'"),
+        (
+            "  - name: pr-1\n    owners: a\n    expires: '2026-12-31'\n",
+            "line 2, preview 'pr-1': unknown key 'owners'; did you mean 'owner'?",
+        ),
+        ("  - name: pr-1\n    name: pr-2\n", "line 2, preview 'pr-1': the key 'name' is given twice"),
+        ("  - pr-1\n", "line 2, entry 1: expected a mapping"),
+        (
+            "  - name: pr-1\n    owner: yes\n    expires: '2026-12-31'\n",
+            "line 2, preview 'pr-1': owner = True is not allowed: a string",
+        ),
+        (
+            "  - name: pr-1\n    owner: a\n    expires: 2026-12-31 10:00:00\n",
+            "line 2, preview 'pr-1': expires = datetime.datetime(",
+        ),
+        ("  - name: pr-1\n    owner: a\n   expires: x\n", "line 4, column 4: not valid YAML"),
+    ],
+)
+def test_malformed_previews_file_names_the_line_and_the_key(entry, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_previews("previews:\n" + entry, "previews.yaml")
+    assert f"previews.yaml, {message}" in str(caught.value)
+
+
+def test_an_unquoted_date_and_a_numeric_tag_are_read_as_written():
+    (listed,) = parse_previews("previews:\n  - {name: pr-1, owner: a, expires: 2026-12-31, api_tag: 123}\n", "f")
+    assert listed.preview == Preview(name="pr-1", owner="a", expires="2026-12-31", api_tag="123")
+
+
+def test_invalid_preview_value_names_the_file_and_line(tmp_path):
+    path = tmp_path / "previews.yaml"
+    path.write_text("# c\npreviews:\n  - name: pr-1\n    owner: alice\n    expires: soon\n")
+    with pytest.raises(ConfigError, match=r"line 3: environment 'pr-1': expires = 'soon' is not allowed"):
+        load_previews(ENVIRONMENTS, DEVELOPMENT, path)
+
+
+def test_expired_previews_are_warnings():
+    env = preview_environment(Preview(name="pr-1", owner="alice", expires="2026-01-31"), DEVELOPMENT)
+    assert expiry_warnings((env,), datetime.date(2026, 1, 31)) == []
+    (warning,) = expiry_warnings((env,), datetime.date(2026, 2, 1))
+    assert warning == "preview 'pr-1' expired on 2026-01-31; remove it with bin/gorax previews prune"
 
 
 def test_previews_file_from_environment_variable(tmp_path, monkeypatch):

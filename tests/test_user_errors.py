@@ -1,0 +1,151 @@
+"""Errors, not tracebacks: each mistake a user can make ends in one clear message on stderr, exit
+status 1, and dist/ byte-for-byte as it was.
+
+The commands run for real (tests/end_to_end.py starts them at the session's start, each in its own
+copy of the project; ~0.7 s each, mostly importing cdk8s). The shape checks run in process.
+"""
+
+import contextlib
+import dataclasses
+import re
+import typing
+from dataclasses import replace
+
+import pytest
+
+from gorax_constructs.config import EnvironmentConfig
+from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
+from gorax_constructs.errors import ConfigError
+from gorax_constructs.fieldtypes import field_hints, sections
+from gorax_constructs.network import Peer
+
+from .end_to_end import tree
+
+INVALID = "gorax: invalid configuration, dist/ left unchanged:"
+
+
+def failed(run) -> list[str]:
+    """The stderr lines of a run that must have failed cleanly, leaving dist/ alone."""
+    code, stdout, stderr = run.result()
+    assert "Traceback" not in stdout + stderr, stderr
+    assert code == 1, stderr
+    assert tree(run.project / "dist") == run.dist_before
+    return stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    "scenario,message",
+    [
+        (
+            "misspelled-setting",
+            r"gorax_constructs/environments.py, line \d+, environment 'production', section api.autoscaling: "
+            r"Autoscaling has no setting 'min_replica'; did you mean 'min_replicas'\? its settings: min_replicas, ",
+        ),
+        (
+            "misspelled-setting-in-a-constructor",
+            r"gorax_constructs/environments.py, line \d+, environment 'base', section api.autoscaling: "
+            r"Autoscaling has no setting 'min_replica'; did you mean 'min_replicas'\?",
+        ),
+        (
+            "string-for-a-tuple",
+            r"environment 'staging': cors.allowed_origins = 'https://staging.gorax.io' is not allowed: a tuple of "
+            r"strings such as \('a', 'b'\); one item needs a trailing comma: \('a',\)",
+        ),
+        (
+            "class-not-imported",
+            r"gorax_constructs/environments.py, line \d+, environment 'development': Migration is not imported; "
+            r"add: from .config import Migration",
+        ),
+        ("previews-syntax-error", r"pr.yaml, line 4, column 4: not valid YAML: "),
+        ("previews-missing-key", r"pr.yaml, line 2, preview 'pr-1': missing 'expires'"),
+        ("previews-unknown-key", r"pr.yaml, line 2, preview 'pr-1': unknown key 'expire'; did you mean 'expires'\?"),
+        ("previews-listed-twice", r"pr.yaml, line 5: preview 'pr-1' is listed twice \(also line 2\)"),
+        (
+            "previews-permanent-name",
+            r"pr.yaml, line 2: preview 'staging' collides with the permanent environment 'staging'",
+        ),
+    ],
+)
+def test_mistake_is_one_message(end_to_end, scenario, message):
+    lines = failed(end_to_end[scenario])
+    assert len(lines) == 2, lines
+    assert lines[0] == INVALID
+    assert re.match(message, lines[1]), lines[1]
+
+
+def test_expired_preview_is_a_warning_and_still_synthesized(end_to_end):
+    run = end_to_end["previews-expired"]
+    code, _, stderr = run.result()
+    assert code == 0, stderr
+    assert stderr.splitlines() == [
+        "gorax: warning: preview 'pr-1' expired on 2020-01-01; remove it with bin/gorax previews prune"
+    ]
+    assert (run.project / "dist" / "previews" / "pr-1").is_dir()
+
+
+def test_internal_error_is_one_line_and_the_trace_is_kept(end_to_end):
+    run = end_to_end["internal-error"]
+    (line,) = failed(run)
+    assert line == (
+        "gorax: internal error while synthesizing into build/synth/ and promoting it to dist/ "
+        "(KeyError: 'no such key'); full trace in build/last-error.txt"
+    )
+    trace = (run.project / "build" / "last-error.txt").read_text()
+    assert trace.startswith("Traceback") and "app.py" in trace
+
+
+def with_value(config, path: tuple[str, ...], value):
+    """``config`` with the field at ``path`` replaced (each section re-created with ``replace``)."""
+    if len(path) == 1:
+        return replace(config, **{path[0]: value})
+    return replace(config, **{path[0]: with_value(getattr(config, path[0]), path[1:], value)})
+
+
+def field_paths():
+    """Every init field of every section reachable from EnvironmentConfig, as a path from the environment."""
+    for path, cls in sections(EnvironmentConfig):
+        prefix = tuple(path.split(".")) if path else ()
+        for name, hint in field_hints(cls).items():
+            yield prefix + (name,), hint
+
+
+def present(config, path) -> bool:
+    """Whether every section on the path exists in ``config`` (``disruption_budget`` may be None; ``secrets``
+    is one of two classes)."""
+    for name in path[:-1]:
+        config = getattr(config, name, None)
+        if config is None or name not in field_hints(type(config)) and not dataclasses.is_dataclass(config):
+            return False
+    return dataclasses.is_dataclass(config) and path[-1] in field_hints(type(config))
+
+
+WRONG_VALUES = ["x", 7, 0.5, None, True, ("x",), (("x", 1),), Peer(cidrs=("10.0.0.0/8",))]
+
+
+@pytest.mark.parametrize("path,hint", list(field_paths()), ids=lambda p: ".".join(p) if isinstance(p, tuple) else "")
+def test_any_wrong_value_is_a_config_error_never_a_crash(path, hint):
+    """Every field, given a value of every other kind: either accepted or a ConfigError, nothing else."""
+    for env in (DEVELOPMENT, PRODUCTION):
+        if not present(env, path):
+            continue
+        for value in WRONG_VALUES:
+            with contextlib.suppress(ConfigError):
+                with_value(env, path, value)
+
+
+TUPLE_FIELDS = [(path, hint) for path, hint in field_paths() if typing.get_origin(hint) is tuple]
+
+
+def test_tuple_fields_are_found():
+    names = {".".join(path) for path, _ in TUPLE_FIELDS}
+    assert {"cors.allowed_origins", "features", "network.private_ranges", "monitoring.prometheus_labels"} <= names
+
+
+@pytest.mark.parametrize("path,hint", TUPLE_FIELDS, ids=lambda p: ".".join(p) if isinstance(p, tuple) else "")
+def test_a_string_for_a_tuple_is_one_error(path, hint):
+    env = next(env for env in (DEVELOPMENT, PRODUCTION) if present(env, path))
+    with pytest.raises(ConfigError) as caught:
+        with_value(env, path, "https://x.io,https://y.io")
+    (problem,) = caught.value.problems
+    assert problem.field == ".".join(path)
+    assert "a tuple of" in problem.allowed
