@@ -43,7 +43,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .errors import REPOSITORY, ConfigError, FileError, shown
-from .previews import expiry_warnings
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -280,6 +279,8 @@ def run(main: Callable[[], int]) -> int:
 def load_catalog() -> Catalog:
     """``catalog.load_catalog()``, with Python's own errors in environments.py turned into one ``FileError``
     message, and a warning on stderr for each expired preview (the calendar never fails a build)."""
+    from .previews import expiry_warnings
+
     try:
         from .catalog import load_catalog as load
 

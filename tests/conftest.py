@@ -23,7 +23,7 @@ from gorax_constructs.catalog import Catalog, load_catalog
 from gorax_constructs.config import EnvironmentConfig
 from gorax_constructs.validation import YAML_LOADER
 
-from .end_to_end import Run, start_all
+from .end_to_end import Chain, Run, start_all
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
@@ -84,7 +84,9 @@ def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+def end_to_end(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Run | Chain]]:
     """The end-to-end commands of the selected modules (tests/test_end_to_end.py, tests/test_user_errors.py),
     started at the session's start: they run on the second core while the in-process tests run (see
     tests/end_to_end.py)."""
@@ -92,9 +94,7 @@ def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     runs = start_all(tmp_path_factory.mktemp("end-to-end"), modules)
     yield runs
     for run in runs.values():
-        if run.process.poll() is None:
-            run.process.kill()
-        run.result()
+        run.stop()
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,11 @@ second core while the in-process tests run on the first.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,56 @@ class Run:
             self.output = (self.process.returncode, stdout, stderr)
         return self.output
 
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.result()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a chain: its result, and the watched files and dist/ right after it."""
+
+    command: list[str]
+    code: int
+    stdout: str
+    stderr: str
+    files: dict[str, str]
+    dist: dict[str, bytes]
+
+
+@dataclass
+class Chain:
+    """Commands run one after the other in one copy of the project, on a background thread."""
+
+    project: Path
+    dist_before: dict[str, bytes]
+    steps: list[Step]
+    thread: threading.Thread
+
+    def result(self) -> list[Step]:
+        self.thread.join()
+        return self.steps
+
+    def stop(self) -> None:
+        self.thread.join()
+
+
+def start_chain(project: Path, commands: list[list[str]], watch: tuple[str, ...]) -> Chain:
+    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    steps: list[Step] = []
+
+    def run_all() -> None:
+        for command in commands:
+            done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+            files = {name: (project / name).read_text() for name in watch if (project / name).exists()}
+            steps.append(Step(command, done.returncode, done.stdout, done.stderr, files, tree(project / "dist")))
+
+    thread = threading.Thread(target=run_all, name=f"chain-{project.name}", daemon=True)
+    chain = Chain(project, tree(project / "dist"), steps, thread)
+    thread.start()
+    return chain
+
 
 def start(project: Path, command: list[str], **variables: str) -> Run:
     env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **variables}
@@ -63,9 +115,13 @@ def start(project: Path, command: list[str], **variables: str) -> Run:
     return Run(project, before, process)
 
 
-def start_all(root: Path, modules: set[str]) -> dict[str, Run]:
+def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
     """The scenarios of the selected test modules (file names), all started at once."""
-    runs = start_user_errors(root) if "test_user_errors.py" in modules else {}
+    runs: dict[str, Run | Chain] = {}
+    if "test_user_errors.py" in modules:
+        runs |= start_user_errors(root)
+    if "test_cli.py" in modules:
+        runs |= start_cli(root)
     if "test_end_to_end.py" not in modules:
         return runs
     broken_config = copy_project(root / "broken-config")
@@ -129,3 +185,48 @@ def start_user_errors(root: Path) -> dict[str, Run]:
     )
     runs["internal-error"] = start(project, SYNTH)
     return runs
+
+
+GORAX = "bin/gorax"
+FAR = (datetime.date.today() + datetime.timedelta(days=400)).isoformat()
+PREVIEWS_WITH_COMMENTS = f"""# header comment
+previews:
+  # the first one
+  - name: pr-1
+    owner: alice   # inline
+    expires: "2020-01-01"
+  - name: pr-2
+    owner: bob
+    expires: "{FAR}"
+# trailing comment
+"""
+HELP = [[], ["previews"], ["previews", "add"], ["previews", "remove"], ["previews", "prune"], ["previews", "list"]]
+HELP += [["image"], ["image", "set"], ["synth"], ["diff"]]
+CLI_CHAINS = {
+    "cli-help": [[GORAX, *command, "--help"] for command in HELP],
+    "cli-previews": [
+        [GORAX, "previews", "add", "pr-9", "--owner", "carol", "--expires", FAR, "--api-tag", "sha-1"],
+        [GORAX, "previews", "add", "staging", "--owner", "carol", "--expires", FAR],
+        [GORAX, "previews", "list"],
+        [GORAX, "previews", "prune", "--today", "2021-01-01"],
+        [GORAX, "previews", "remove", "pr-9"],
+        [GORAX, "previews", "remove", "pr-3"],
+    ],
+    "cli-images": [
+        [GORAX, "image", "set", "production", "--api-tag", "latest"],
+        [GORAX, "image", "set", "production", "--api-tag", "v9.9.9"],
+        [GORAX, "diff"],
+        [GORAX, "synth"],
+        [GORAX, "diff", "production"],
+    ],
+}
+
+
+def start_cli(root: Path) -> dict[str, Run | Chain]:
+    """The chains of tests/test_cli.py, each in its own copy of the project."""
+    chains: dict[str, Run | Chain] = {}
+    for name, commands in CLI_CHAINS.items():
+        project = copy_project(root / name)
+        (project / "previews.yaml").write_text(PREVIEWS_WITH_COMMENTS)
+        chains[name] = start_chain(project, commands, watch=("previews.yaml", "images.yaml"))
+    return chains
