@@ -7,8 +7,11 @@ second core while the in-process tests run on the first.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import threading
@@ -122,6 +125,8 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
         runs |= start_user_errors(root)
     if "test_cli.py" in modules:
         runs |= start_cli(root)
+    if "test_readme.py" in modules:
+        runs["readme-recipe"] = start_recipe(root / "readme-recipe")
     if "test_end_to_end.py" not in modules:
         return runs
     broken_config = copy_project(root / "broken-config")
@@ -230,3 +235,63 @@ def start_cli(root: Path) -> dict[str, Run | Chain]:
         (project / "previews.yaml").write_text(PREVIEWS_WITH_COMMENTS)
         chains[name] = start_chain(project, commands, watch=("previews.yaml", "images.yaml"))
     return chains
+
+
+README = REPO / "README.md"
+RECIPE = "### Adding an environment"
+SKIPPED = ("git status", "make test")
+"""Recipe commands the test does not run: the copy has no .git (the test checks what `git status` would
+show), and `make test` is the suite this test is part of."""
+
+
+def recipe_blocks() -> tuple[str, list[str]]:
+    """The README recipe's Python block and its shell commands."""
+    section = README.read_text().split(RECIPE, 1)[1].split("\n### ", 1)[0]
+    (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (shell,) = re.findall(r"```bash\n(.*?)```", section, re.S)
+    commands = [line.split("  #", 1)[0].strip() for line in shell.splitlines()]
+    return python, [command for command in commands if command]
+
+
+def apply_block(source: str, block: str) -> str:
+    """``source`` (a module) with the block applied as a reader would: a top-level assignment whose name the
+    module already assigns replaces it; new assignments go just before the first replaced one; imports go
+    after the module's last import."""
+    module, new = ast.parse(source), ast.parse(block)
+    lines = source.splitlines(keepends=True)
+    assigned = {
+        target.id: statement
+        for statement in module.body
+        if isinstance(statement, ast.Assign | ast.AnnAssign)
+        for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+        if isinstance(target, ast.Name)
+    }
+    edits: list[tuple[int, int, str]] = []  # (first line index, end line index, text), replaced lines
+    added, imports = [], []
+    for statement in new.body:
+        text = ast.get_source_segment(block, statement) + "\n"
+        target = statement.target if isinstance(statement, ast.AnnAssign) else getattr(statement, "targets", [None])[0]
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            imports.append(text)
+        elif isinstance(target, ast.Name) and target.id in assigned:
+            old = assigned[target.id]
+            edits.append((old.lineno - 1, old.end_lineno, "".join(added) + text))
+            added = []
+        else:
+            added.append(text + "\n")
+    assert not added, "the recipe block defines something it never adds to an existing assignment"
+    last_import = max(s.end_lineno for s in module.body if isinstance(s, ast.Import | ast.ImportFrom))
+    edits.append((last_import, last_import, "".join(imports)))
+    for first, stop, text in sorted(edits, reverse=True):
+        lines[first:stop] = [text]
+    return "".join(lines)
+
+
+def start_recipe(root: Path) -> Chain:
+    """The README's "Adding an environment", as written, in a copy of the project."""
+    project = copy_project(root)
+    python, commands = recipe_blocks()
+    environments = project / ENVIRONMENTS_PY
+    environments.write_text(apply_block(environments.read_text(), python))
+    runs = [shlex.split(command) for command in commands if not command.startswith(SKIPPED)]
+    return start_chain(project, runs, watch=("images.yaml", str(ENVIRONMENTS_PY)))

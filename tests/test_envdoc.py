@@ -17,6 +17,7 @@ from gorax_constructs.chart import EnvironmentChart
 from gorax_constructs.envdoc import render_environments
 from gorax_constructs.environments import PRODUCTION
 from gorax_constructs.network import Peer
+from gorax_constructs.secrets import ExternalSecrets
 
 from .conftest import CATALOG, REPO, Synthesized, folder_app
 
@@ -182,7 +183,9 @@ def test_secret_source_is_the_external_secret_or_the_existing_secret(rendered, p
             assert f"from {store['kind']} `{store['name']}`" in cell
         else:
             assert cell == f"existing Secret `{output.env.prefix}-gorax-secrets` (created out of band)"
-    assert [bool(output.of_kind("ExternalSecret")) for output in permanent] == [False, True, True]
+    assert [bool(o.of_kind("ExternalSecret")) for o in permanent] == [
+        isinstance(o.env.secrets, ExternalSecrets) for o in permanent
+    ]
 
 
 def test_only_alert_thresholds_that_differ_get_a_row(rendered, permanent):
