@@ -63,9 +63,10 @@ def parse_images(text: str, source: str) -> dict[str, tuple[int, dict[str, dict[
         components: dict[str, dict[str, str]] = {}
         for component_node, image_node in components_node.value:
             component = construct(component_node)
+            at = f"{source}, line {line(component_node)}, environment '{env}'"
             if component not in COMPONENTS or component in components:
-                raise FileError(f"{where}: {_unknown('component', component, COMPONENTS, components)}")
-            at = f"{where}, {component}"
+                raise FileError(f"{at}: {_unknown('component', component, COMPONENTS, components)}")
+            at += f", {component}"
             if not isinstance(image_node, yaml.MappingNode):
                 raise FileError(f"{at}: expected 'tag:' and/or 'digest:'")
             image: dict[str, str] = {}

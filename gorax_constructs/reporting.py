@@ -73,6 +73,8 @@ class Place:
     call: ast.Call | None
     keywords: tuple[str, ...]
     """The keyword arguments enclosing the failing call, outermost first: the section's path."""
+    names: tuple[str, ...] = ()
+    """The names the module had defined when it failed."""
 
     def header(self) -> str:
         where = f"{shown(self.file)}, line {self.line}"
@@ -124,8 +126,9 @@ def locate(error: BaseException) -> Place | None:
     positions = list(frame.f_code.co_positions())
     span = positions[lasti // 2] if 0 <= lasti // 2 < len(positions) else None
     statement = next((s for s in _tree(file).body if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+    names = tuple(name for name in frame.f_globals if not name.startswith("_"))
     if statement is None:
-        return Place(file, line, "", None, ())
+        return Place(file, line, "", None, (), names)
     calls = list(_paths(statement))
     exact = [
         (call, keywords)
@@ -133,7 +136,7 @@ def locate(error: BaseException) -> Place | None:
         if span and (call.lineno, call.end_lineno, call.col_offset, call.end_col_offset) == span
     ]
     call, keywords = exact[0] if exact else (None, ())
-    return Place(file, line, _statement_environment(statement), call, keywords)
+    return Place(file, line, _statement_environment(statement), call, keywords, names)
 
 
 def _tracebacks(tb: TracebackType | None) -> Iterator[TracebackType]:
@@ -222,15 +225,10 @@ def explain(error: BaseException) -> str | None:
         module = public_names().get(error.name)
         if module:
             return f"{place.header()}: {error.name} is not imported; add: from .{module} import {error.name}"
-        known = difflib.get_close_matches(error.name, list(public_names()) + list(vars(_module(file))), n=1)
+        known = difflib.get_close_matches(error.name, [*public_names(), *place.names], n=1)
         hint = f"; did you mean {known[0]}?" if known else ""
         return f"{place.header()}: {error.name} is not defined{hint}"
     return f"{place.header()}: {type(error).__name__}: {error}"
-
-
-def _module(file: Path) -> dict[str, object]:
-    module = sys.modules.get(f"{PACKAGE.name}.environments")
-    return vars(module) if module else {}
 
 
 _STEP = "gorax_step"

@@ -13,13 +13,14 @@ from dataclasses import replace
 
 import pytest
 
+from gorax_constructs import reporting
 from gorax_constructs.config import EnvironmentConfig
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
 from gorax_constructs.errors import ConfigError
 from gorax_constructs.fieldtypes import field_hints, sections
 from gorax_constructs.network import Peer
 
-from .end_to_end import tree
+from .end_to_end import REPO, tree
 
 INVALID = "gorax: invalid configuration, dist/ left unchanged:"
 
@@ -149,3 +150,65 @@ def test_a_string_for_a_tuple_is_one_error(path, hint):
     (problem,) = caught.value.problems
     assert problem.field == ".".join(path)
     assert "a tuple of" in problem.allowed
+
+
+ENVIRONMENTS_SOURCE = (REPO / "gorax_constructs" / "environments.py").read_text()
+
+
+def explained(tmp_path, monkeypatch, old: str, new: str) -> str:
+    """The message for environments.py with ``old`` replaced by ``new``, executed in process as the package's
+    environments module would be (the subprocess scenarios above cover the real command)."""
+    assert old in ENVIRONMENTS_SOURCE
+    path = tmp_path / "environments.py"
+    path.write_text(ENVIRONMENTS_SOURCE.replace(old, new, 1))
+    monkeypatch.setattr(reporting, "environments_file", lambda: path)
+    try:
+        code = compile(path.read_text(), str(path), "exec")
+        exec(code, {"__name__": "gorax_constructs.environments_under_test", "__package__": "gorax_constructs"})
+    except Exception as error:
+        message = reporting.explain(error)
+        assert message is not None, error
+        return message
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        (
+            "min_replicas=2, max_replicas=6",
+            "min_replicas=2, max_replica=6",
+            "line {line}, environment 'staging', section api.autoscaling: Autoscaling has no setting 'max_replica'; "
+            "did you mean 'max_replicas'?",
+        ),
+        (
+            'Resources(cpu_request="200m", cpu_limit="400m", ',
+            'Resources(cpu_limit="400m", ',
+            "environment 'staging', section api.resources: Resources needs 'cpu_request'",
+        ),
+        (
+            "DatabasePool(max_open_conns=50, max_idle_conns=25)",
+            "DatabasePool(50, 25)",
+            "environment 'production', section database: DatabasePool takes its settings by name, "
+            "e.g. DatabasePool(max_open_conns=...)",
+        ),
+        (
+            'cors=replace(BASE.cors, allowed_origins=("https://staging.gorax.io",)),',
+            'cors=replace(BASE.cors, origins=("https://staging.gorax.io",)),',
+            "environment 'staging', section cors: Cors has no setting 'origins'; did you mean 'allowed_origins'?",
+        ),
+        (
+            "    zone_spread=True,\n",
+            "    zone_spread=True,\n    migration=Migratoin(backoff_limit=3),\n",
+            "environment 'production': Migratoin is not defined; did you mean Migration?",
+        ),
+        (
+            '    log_level="warn",\n',
+            '    log_level="warn"\n',
+            "line {line}, column 15: invalid syntax. Perhaps you forgot a comma?",
+        ),
+    ],
+)
+def test_python_errors_in_environments_py_are_explained(tmp_path, monkeypatch, old, new, message):
+    line = ENVIRONMENTS_SOURCE[: ENVIRONMENTS_SOURCE.index(old)].count("\n") + 1
+    assert message.format(line=line) in explained(tmp_path, monkeypatch, old, new)

@@ -1,0 +1,64 @@
+"""images.yaml: the image each permanent environment runs, read by environments.py."""
+
+import pytest
+
+from gorax_constructs.environments import ENVIRONMENTS, IMAGES
+from gorax_constructs.errors import FileError
+from gorax_constructs.images import Images, parse_images
+
+from .conftest import REPO
+
+REPOSITORIES = {"api": "gorax/api", "worker": "gorax/worker"}
+
+
+def test_every_permanent_environment_runs_its_images_yaml_entry():
+    assert sorted(IMAGES.entries) == sorted(env.name for env in ENVIRONMENTS)
+    for env in ENVIRONMENTS:
+        images = IMAGES.of(env.name)
+        assert (env.api.image, env.worker.image) == (images.api, images.worker)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("production:\n  api:\n    tag: v1\n", "line 1, environment 'production': missing worker"),
+        ("production:\n  api: v1\n  worker: {tag: v1}\n", "line 2, environment 'production', api: expected 'tag:'"),
+        (
+            "production:\n  api: {tags: v1}\n  worker: {tag: v1}\n",
+            "line 2, environment 'production', api: unknown key 'tags'; did you mean 'tag'?",
+        ),
+        (
+            "production:\n  apis: {tag: v1}\n  worker: {tag: v1}\n",
+            "line 2, environment 'production': unknown component 'apis'; did you mean 'api'?",
+        ),
+        (
+            "production:\n  api: {tag: 1.10}\n  worker: {tag: v1}\n",
+            "line 2, environment 'production', api: tag = 1.1 is not allowed: a string (quote it",
+        ),
+        ("a: {api: {tag: x}, worker: {tag: x}}\na: {}\n", "line 2: environment 'a' is listed twice"),
+        ("production:\n  api: {tag: v1\n", "line 3, column 1: not valid YAML"),
+        ("- production\n", "line 1: expected a mapping of environment names"),
+    ],
+)
+def test_malformed_images_file_names_the_line(text, message):
+    with pytest.raises(FileError) as caught:
+        parse_images(text, "images.yaml")
+    assert f"images.yaml, {message}" in str(caught.value)
+
+
+def test_missing_environment_says_how_to_add_it(tmp_path):
+    path = tmp_path / "images.yaml"
+    path.write_text("")
+    with pytest.raises(FileError, match="no images for environment 'qa'; add them with bin/gorax image set qa"):
+        Images(path, REPOSITORIES).of("qa")
+
+
+def test_entries_must_be_environments_that_read_them(tmp_path):
+    path = tmp_path / "images.yaml"
+    text = (REPO / "images.yaml").read_text()
+    path.write_text(text + "qa:\n  api: {tag: v1}\n  worker: {tag: v1}\n")
+    with pytest.raises(FileError, match="'qa' is not a permanent environment"):
+        Images(path, REPOSITORIES).check(ENVIRONMENTS)
+    path.write_text(text.replace("tag: v1.2.3", "tag: v1.2.4", 1))
+    with pytest.raises(FileError, match="environment 'production' runs gorax/api:v1.2.3, not the api image listed"):
+        Images(path, REPOSITORIES).check(ENVIRONMENTS)
