@@ -17,12 +17,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from .config import EnvironmentConfig, Image, check_unique, is_dns_label
 from .datafile import compose, construct
+from .dns import is_dns_label
 from .errors import ConfigError, FileError, Problem, shown
+
+if TYPE_CHECKING:  # the configuration imports cdk8s (~0.6 s): reading the file does not need it
+    from .config import EnvironmentConfig, Image
 
 PREVIEWS_FILE_VARIABLE = "GORAX_PREVIEWS_FILE"
 DEFAULT_PREVIEWS_FILE = Path(__file__).resolve().parents[1] / "previews.yaml"
@@ -215,6 +219,8 @@ def load_previews(
                     f"'{other.name}' (both use {clash}); choose another name",
                     env.name,
                 )
+    from .config import check_unique
+
     check_unique((*permanent, *environments))
     return tuple(environments)
 

@@ -150,17 +150,9 @@ SYNTH = [".venv/bin/python", "main.py"]  # what `make synth` runs
 PREVIEW = "  - name: {name}\n    owner: alice\n    expires: '{expires}'\n"
 MISTAKES = {
     "misspelled-setting": ("min_replicas=3, max_replicas=20", "min_replica=3, max_replicas=20"),
-    "misspelled-setting-in-a-constructor": (
-        "Autoscaling(min_replicas=2, max_replicas=10",
-        "Autoscaling(min_replica=2, max_replicas=10",
-    ),
     "string-for-a-tuple": (
         'allowed_origins=("https://staging.gorax.io",)',
         'allowed_origins="https://staging.gorax.io"',
-    ),
-    "class-not-imported": (
-        "tracing=replace(BASE.tracing, sample_ratio=1.0),",
-        "tracing=replace(BASE.tracing, sample_ratio=1.0),\n    migration=Migration(backoff_limit=3),",
     ),
 }
 PREVIEWS_FILES = {
