@@ -358,14 +358,16 @@ def parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .reporting import run
+    from .reporting import doing, run
 
     args = parser().parse_args(argv)
     command: Callable[[argparse.Namespace], int] = args.run
+    name = " ".join(filter(None, (args.command, getattr(args, "action", None))))
 
     def execute() -> int:
         try:
-            return command(args)
+            with doing(f"running bin/gorax {name}"):
+                return command(args)
         except (ConfigError, UsageError) as error:
             print(f"gorax: {error}", file=sys.stderr)
             return 1

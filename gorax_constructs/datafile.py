@@ -1,5 +1,5 @@
-"""The YAML data files pipelines edit (``previews.yaml``, ``images.yaml``): read with line numbers,
-changed in place, written atomically.
+"""The YAML data files pipelines edit (``previews.yaml``, ``images.yaml``): read with line numbers
+and changed in place (``bin/gorax`` writes the result atomically).
 
 An edit replaces or inserts the exact characters of the entries it changes,
 located by PyYAML's node marks, and leaves every other byte of the file as it
@@ -13,9 +13,6 @@ block YAML.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import yaml
 
@@ -80,18 +77,3 @@ def scalar(value: str) -> str:
 def block(mapping: dict[str, str], indent: int) -> str:
     """``key: value`` lines; the first unindented (it goes where the replaced node started)."""
     return f"\n{' ' * indent}".join(f"{key}: {scalar(value)}" for key, value in mapping.items())
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` by a file holding ``text``: readers see the old file or the new one, never half of it."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".incoming", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

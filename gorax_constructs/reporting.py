@@ -145,7 +145,6 @@ def _tracebacks(tb: TracebackType | None) -> Iterator[TracebackType]:
         tb = tb.tb_next
 
 
-@cache
 def config_classes() -> dict[str, type]:
     """Every configuration dataclass by name, from the modules ``environments.py`` imports them from."""
     classes: dict[str, type] = {}
