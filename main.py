@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from gorax_constructs.errors import ConfigError
+from gorax_constructs.configuration.errors import ConfigError
 
 DIST = Path("dist")
 STAGING = Path("build/synth")
@@ -25,15 +25,15 @@ def write_atomically(path: Path, text: str) -> None:
 def main() -> int:
     try:
         # Environments are validated as they are defined.
-        from gorax_constructs.catalog import load_catalog
+        from gorax_constructs.pipeline.catalog import load_catalog
 
         catalog = load_catalog()
     except ConfigError as error:
         print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    from gorax_constructs.app import InvalidOutput, synth_catalog
-    from gorax_constructs.envdoc import render_environments
-    from gorax_constructs.promote import PromotionError, promote
+    from gorax_constructs.pipeline.envdoc import render_environments
+    from gorax_constructs.pipeline.promote import PromotionError, promote
+    from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
 
     staging = Path(os.environ.get("CDK8S_OUTDIR", STAGING))
     if staging.resolve() == DIST.resolve():

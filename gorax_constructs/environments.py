@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import (
+from .configuration.edge import EdgeConfig, HostEdge
+from .configuration.gitops import GitOpsConfig
+from .configuration.model import (
     Autoscaling,
     ComponentConfig,
     Cors,
@@ -20,9 +22,7 @@ from .config import (
     Resources,
     check_unique,
 )
-from .edge import EdgeConfig, HostEdge
-from .gitops import GitOpsConfig
-from .secrets import ExternalSecrets
+from .configuration.secrets import ExternalSecrets
 
 BASE = EnvironmentConfig(
     name="base",

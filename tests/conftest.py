@@ -18,10 +18,10 @@ import cdk8s
 import pytest
 import yaml
 
-from gorax_constructs.app import synth_catalog
-from gorax_constructs.catalog import Catalog, load_catalog
-from gorax_constructs.config import EnvironmentConfig
-from gorax_constructs.validation import YAML_LOADER
+from gorax_constructs.configuration.model import EnvironmentConfig
+from gorax_constructs.pipeline.catalog import Catalog, load_catalog
+from gorax_constructs.pipeline.synth import synth_catalog
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .end_to_end import Run, start_all
 

@@ -71,7 +71,7 @@ def start_all(root: Path) -> dict[str, Run]:
     runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
 
     invalid_output = copy_project(root / "invalid-output")
-    platform = invalid_output / "gorax_constructs" / "platform.py"
+    platform = invalid_output / "gorax_constructs" / "parts" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
     runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
 

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from gorax_constructs.alerts import ALERTS, rule_groups
 from gorax_constructs.environments import ENVIRONMENTS
+from gorax_constructs.parts.alerts import ALERTS, rule_groups
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(

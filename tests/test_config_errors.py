@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from gorax_constructs.config import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.model import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
+from gorax_constructs.configuration.network import Peer
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.network import Peer
 
 
 def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from gorax_constructs.appconfig import settings_for
-from gorax_constructs.naming import API_SERVICE_PORT, Naming
-from gorax_constructs.validation import crd_dir, custom_resource_errors
+from gorax_constructs.configuration.naming import API_SERVICE_PORT, Naming
+from gorax_constructs.parts.appconfig import settings_for
+from gorax_constructs.pipeline.validation import crd_dir, custom_resource_errors
 
 NGINX = "nginx.ingress.kubernetes.io/"
 SNIPPETS = ("configuration-snippet", "server-snippet", "auth-snippet", "stream-snippet", "modsecurity-snippet")

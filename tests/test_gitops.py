@@ -5,9 +5,9 @@ import subprocess
 import pytest
 import yaml
 
-from gorax_constructs.gitops import ARGOCD_FOLDER, KUSTOMIZATION
-from gorax_constructs.syncwaves import SYNC_WAVE
-from gorax_constructs.validation import crd_dir, custom_resource_errors
+from gorax_constructs.configuration.syncwaves import SYNC_WAVE
+from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
+from gorax_constructs.pipeline.validation import crd_dir, custom_resource_errors
 
 from .conftest import CATALOG, REPO
 

@@ -4,9 +4,9 @@ import ipaddress
 
 import pytest
 
-from gorax_constructs.naming import API, WORKER, Naming
-from gorax_constructs.network import ACME_SOLVER, METADATA_ADDRESS, MIGRATION
-from gorax_constructs.validation import builtin_errors
+from gorax_constructs.configuration.naming import API, WORKER, Naming
+from gorax_constructs.configuration.network import ACME_SOLVER, METADATA_ADDRESS, MIGRATION
+from gorax_constructs.pipeline.validation import builtin_errors
 
 from .selectors import pod_templates, selector_matches
 

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from gorax_constructs.alerts import ALERTS, RUNBOOK_BASE_URL, rule_groups
-from gorax_constructs.dashboard import dashboard
+from gorax_constructs.configuration.naming import Naming
 from gorax_constructs.environments import ENVIRONMENTS
-from gorax_constructs.naming import Naming
+from gorax_constructs.parts.alerts import ALERTS, RUNBOOK_BASE_URL, rule_groups
+from gorax_constructs.parts.dashboard import dashboard
 
 from .k8s_objects import containers, pod_templates
 

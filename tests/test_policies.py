@@ -2,7 +2,7 @@
 
 import json
 
-from gorax_constructs.naming import Naming
+from gorax_constructs.configuration.naming import Naming
 
 STABLE_LABELS = (
     "app.kubernetes.io/name",

@@ -2,10 +2,8 @@
 
 import pytest
 
-from gorax_constructs.catalog import Catalog
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.previews import (
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.previews import (
     EXPIRES_LABEL,
     OWNER_LABEL,
     Preview,
@@ -13,6 +11,8 @@ from gorax_constructs.previews import (
     parse_previews,
     preview_environment,
 )
+from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.pipeline.catalog import Catalog
 
 from .conftest import CATALOG, synthesize
 from .test_synth_pipeline import tree

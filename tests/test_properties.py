@@ -4,8 +4,8 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.validation import crd_dir, document_errors
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.pipeline.validation import crd_dir, document_errors
 
 from .conftest import synthesize_environments
 from .strategies import environment_configs

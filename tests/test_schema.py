@@ -3,7 +3,7 @@ and every custom resource is valid against its upstream CRD."""
 
 import pytest
 
-from gorax_constructs.validation import builtin_errors, crd_dir, custom_resource_errors, is_builtin
+from gorax_constructs.pipeline.validation import builtin_errors, crd_dir, custom_resource_errors, is_builtin
 
 
 def test_builtin_objects_validate_strictly(environment):

@@ -8,11 +8,11 @@ import shutil
 import cdk8s
 import pytest
 
-from gorax_constructs.app import OutputTree, schema_problems
-from gorax_constructs.chart import EnvironmentChart
-from gorax_constructs.gitops import KUSTOMIZATION
-from gorax_constructs.manifest import ManifestChart
-from gorax_constructs.promote import PromotionError, promote
+from gorax_constructs.parts.chart import EnvironmentChart
+from gorax_constructs.parts.manifest import ManifestChart
+from gorax_constructs.pipeline.kustomize import KUSTOMIZATION
+from gorax_constructs.pipeline.promote import PromotionError, promote
+from gorax_constructs.pipeline.synth import OutputTree, schema_problems
 
 from .conftest import CATALOG, REPO, folder_app, synthesize
 from .end_to_end import tree

@@ -5,12 +5,12 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from gorax_constructs.appconfig import settings_for
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.configuration.secrets import KEYS, ExternalSecrets
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
-from gorax_constructs.naming import Naming
-from gorax_constructs.pods import config_checksum, container_env, image_pull_policy
-from gorax_constructs.secrets import KEYS, ExternalSecrets
-from gorax_constructs.validation import YAML_LOADER
+from gorax_constructs.parts.appconfig import settings_for
+from gorax_constructs.parts.pods import config_checksum, container_env, image_pull_policy
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .conftest import REPO
 

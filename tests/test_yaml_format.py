@@ -15,8 +15,8 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gorax_constructs.validation import YAML_LOADER
-from gorax_constructs.yaml_format import stringify
+from gorax_constructs.pipeline.validation import YAML_LOADER
+from gorax_constructs.pipeline.yaml_format import stringify
 
 from .conftest import REPO
 

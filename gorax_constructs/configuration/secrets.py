@@ -21,13 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from .errors import Problem
-from .manifest import Scope
-
-if TYPE_CHECKING:
-    from .naming import Naming
 
 DATABASE_URL = "database-url"
 JWT_SECRET = "jwt-secret"
@@ -82,48 +78,3 @@ class ExternalSecrets:
 
 
 SecretSource = ExistingSecret | ExternalSecrets
-
-
-@dataclass(frozen=True)
-class SecretRefs:
-    """What the workloads need to know about the environment's Secret: its name and the keys it holds."""
-
-    name: str
-    keys: tuple[str, ...]
-
-    def env(self, variable: str, key: str) -> dict[str, object]:
-        """A ``secretKeyRef`` env entry; refuses a key the source does not provide."""
-        if key not in self.keys:
-            raise KeyError(f"secret {self.name} provides {self.keys}, not {key!r}")
-        return {"name": variable, "valueFrom": {"secretKeyRef": {"name": self.name, "key": key}}}
-
-
-def add_secret_source(scope: Scope, *, naming: Naming) -> SecretRefs:
-    """Emit what the environment's secret source needs (nothing for ``existing``) and return the refs.
-
-    A function, not a Construct: an extra construct would cost a jsii round
-    trip and add nothing.
-    """
-    source = naming.env.secrets
-    refs = SecretRefs(name=naming.name("secrets"), keys=KEYS)
-    if isinstance(source, ExternalSecrets):
-        scope.add_manifest(
-            {
-                "apiVersion": "external-secrets.io/v1",
-                "kind": "ExternalSecret",
-                "metadata": naming.metadata(refs.name),
-                "spec": {
-                    "refreshInterval": source.refresh_interval,
-                    "secretStoreRef": {"name": source.store_name, "kind": source.store_kind},
-                    # Owner: the Secret is garbage-collected with the ExternalSecret and nobody else
-                    # may claim the name. Retain: if the keys disappear from the store, the Secret keeps
-                    # its last values instead of being emptied under running pods.
-                    "target": {"name": refs.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
-                    "data": [
-                        {"secretKey": key, "remoteRef": {"key": f"{source.remote_key_prefix}/{key}"}}
-                        for key in refs.keys
-                    ],
-                },
-            },
-        )
-    return refs

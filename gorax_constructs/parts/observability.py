@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, rule_groups
 from .dashboard import dashboard_json
 from .manifest import ChartPart, Scope
-from .naming import API, WORKER, Naming
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from ..configuration.model import EnvironmentConfig
+from ..configuration.naming import API, WORKER, Naming
 from .appconfig import AppConfig
-from .config import EnvironmentConfig
 from .edge import Edge
 from .manifest import ManifestChart
 from .migration import MigrationJob
-from .naming import API, WORKER, Naming
 from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import EnvironmentConfig
-from .environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
-from .gitops import ARGOCD_FOLDER, GitOpsConfig
-from .previews import load_previews
+from ..configuration.gitops import GitOpsConfig
+from ..configuration.model import EnvironmentConfig
+from ..configuration.previews import load_previews
+from ..environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
+from .kustomize import ARGOCD_FOLDER
 
 PREVIEWS_FOLDER = "previews"
 

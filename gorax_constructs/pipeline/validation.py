@@ -46,7 +46,7 @@ class CrdLoader(YAML_LOADER):
 CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 # Located without importing kubernetes_validate, whose import (jsonschema and its dependencies) costs ~75 ms.
 _SCHEMA_ROOT = Path(next(iter(find_spec("kubernetes_validate").submodule_search_locations))) / "kubernetes-json-schema"
-CRD_CACHE = Path(__file__).resolve().parents[1] / "build" / "cache" / "crd-schemas"
+CRD_CACHE = Path(__file__).resolve().parents[2] / "build" / "cache" / "crd-schemas"
 """Strict CRD schemas as JSON, keyed by content hash: parsing the YAML of the Argo CD CRD
 alone costs ~0.1 s at every synth, reading its cached schema a few ms."""
 
@@ -127,7 +127,7 @@ def _strict(schema: Any) -> Any:
 def crd_dir() -> Path | None:
     """The folder of upstream CRDs, from ``GORAX_CRD_DIR`` or ``../shared/crds`` beside the repo."""
     configured = os.environ.get(CRD_DIR_VARIABLE)
-    candidate = Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "crds"
+    candidate = Path(configured) if configured else Path(__file__).resolve().parents[3] / "shared" / "crds"
     return candidate if candidate.is_dir() else None
 
 

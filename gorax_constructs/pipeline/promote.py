@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .gitops import KUSTOMIZATION
+from .kustomize import KUSTOMIZATION
 from .validation import YAML_LOADER
 
 

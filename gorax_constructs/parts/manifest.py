@@ -19,7 +19,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from .syncwaves import with_sync_wave
+from ..configuration.syncwaves import with_sync_wave
 
 Body = dict[str, Any]
 

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .config import PINNED_VERSION, ComponentConfig, Image
-from .naming import Naming
+from ..configuration.model import PINNED_VERSION, ComponentConfig, Image
+from ..configuration.naming import Naming
 
 RUN_AS_USER = 1000
 CHECKSUM_ANNOTATION = "checksum/config"

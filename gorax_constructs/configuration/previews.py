@@ -19,11 +19,12 @@ from pathlib import Path
 
 import yaml
 
-from .config import EnvironmentConfig, Image, check_unique, is_dns_label
+from .dns import is_dns_label
 from .errors import ConfigError, Problem
+from .model import EnvironmentConfig, Image, check_unique
 
 PREVIEWS_FILE_VARIABLE = "GORAX_PREVIEWS_FILE"
-DEFAULT_PREVIEWS_FILE = Path(__file__).resolve().parents[1] / "previews.yaml"
+DEFAULT_PREVIEWS_FILE = Path(__file__).resolve().parents[2] / "previews.yaml"
 MAX_NAME_LENGTH = 30
 """Object names grow from the preview name (``pr-123-gorax-worker-hpa``); Service names and
 label values stop at 63 characters, so the name stops at 30."""

@@ -1,21 +1,18 @@
-"""NetworkPolicies: inside the namespace, nothing talks to anything it does not need to."""
+"""NetworkPolicy peers: who the Gorax pods may talk to, per environment."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .dns import is_dns_label
 from .errors import Problem
-from .manifest import Body, ChartPart, Scope
-from .naming import API, NAMESPACE_NAME_LABEL, WORKER, is_label_value
-
-if TYPE_CHECKING:
-    from .naming import Naming
+from .naming import NAMESPACE_NAME_LABEL, is_label_value
 
 Labels = tuple[tuple[str, str], ...]
+Body = dict[str, Any]
 MIGRATION = "migration"  # the migration Job's component label
 METADATA_ADDRESS = "169.254.169.254/32"  # cloud instance metadata: credentials live there
 DNS_PORTS = ({"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53})
@@ -24,7 +21,7 @@ ACME_SOLVER = {"acme.cert-manager.io/http01-solver": "true"}  # cert-manager's H
 ACME_SOLVER_PORT = 8089
 
 
-def _namespace(name: str) -> Labels:
+def namespace_labels(name: str) -> Labels:
     return ((NAMESPACE_NAME_LABEL, name),)
 
 
@@ -89,12 +86,12 @@ class NetworkConfig:
         external_ports: ports workers may call outside the private ranges; default 80 and 443.
     """
 
-    ingress_controller: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("ingress-nginx")))
-    gateway: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("envoy-gateway-system")))
-    monitoring: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("monitoring")))
-    database: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("postgres")))
+    ingress_controller: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("ingress-nginx")))
+    gateway: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("envoy-gateway-system")))
+    monitoring: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("monitoring")))
+    database: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("postgres")))
     database_port: int = 5432
-    otel_collector: Peer = field(default_factory=lambda: Peer(namespace_labels=_namespace("observability")))
+    otel_collector: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("observability")))
     dns_namespace: str = "kube-system"
     private_ranges: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
     external_ports: tuple[int, ...] = (80, 443)
@@ -123,86 +120,3 @@ class NetworkConfig:
     def excluded_ranges(self) -> tuple[str, ...]:
         """Never "external": the private ranges plus the cloud metadata address."""
         return (*self.private_ranges, METADATA_ADDRESS)
-
-
-class NetworkPolicies(ChartPart):
-    """Default deny in both directions, then one allow-list per component.
-
-    - ``<prefix>-gorax-default-deny``: every pod, no ingress, no egress.
-    - ``<prefix>-gorax-allow-dns``: every pod may reach cluster DNS (UDP and TCP 53) -- an egress policy
-      without DNS breaks every lookup.
-    - ``<prefix>-gorax-api``: from the ingress controller (or Gateway) to ``http``; from monitoring to ``http``
-      (``/metrics``); to PostgreSQL and the OTLP collector.
-    - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
-      HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
-    - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
-    - ``<prefix>-gorax-acme-solver`` (``ingress-nginx`` edge): from the ingress controller to cert-manager's
-      HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
-      Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
-
-    Pods are selected by ``Naming.selector(component)``, the stable labels. Ports are named where the
-    container names them, so a port-number change in the workloads cannot silently open or close one.
-
-    Props:
-        naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
-    """
-
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
-        super().__init__(scope, id)
-        env = naming.env
-        self.naming = naming
-        net: NetworkConfig = env.network
-        edge_peer = net.gateway if env.edge.mode == "gateway-api" else net.ingress_controller
-        database = {"to": net.database.peers(), "ports": [{"protocol": "TCP", "port": net.database_port}]}
-        otlp = {"to": net.otel_collector.peers(), "ports": [{"protocol": "TCP", "port": p} for p in OTLP_PORTS]}
-        external = {
-            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}],
-            "ports": [{"protocol": "TCP", "port": p} for p in net.external_ports],
-        }
-
-        self._policy("default-deny", {}, ingress=[], egress=[])
-        dns_peer = {"namespaceSelector": {"matchLabels": dict(_namespace(net.dns_namespace))}}
-        self._policy("allow-dns", {}, egress=[{"to": [dns_peer], "ports": [dict(p) for p in DNS_PORTS]}])
-        self._policy(
-            API.name,
-            naming.selector(API.name),
-            ingress=[
-                {"from": edge_peer.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
-                {"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
-            ],
-            egress=[database, otlp],
-        )
-        self._policy(
-            WORKER.name,
-            naming.selector(WORKER.name),
-            ingress=[{"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": WORKER.port_name}]}],
-            egress=[database, otlp, external],
-        )
-        self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
-        if env.edge.mode == "ingress-nginx":
-            solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
-            self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
-
-    def _policy(
-        self,
-        name: str,
-        pod_selector: dict[str, str],
-        *,
-        ingress: list[Body] | None = None,
-        egress: list[Body] | None = None,
-    ) -> None:
-        spec: Body = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}, "policyTypes": []}
-        if ingress is not None:
-            spec["policyTypes"].append("Ingress")
-            spec["ingress"] = ingress
-        if egress is not None:
-            spec["policyTypes"].append("Egress")
-            spec["egress"] = egress
-        self.add_manifest(
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "NetworkPolicy",
-                "metadata": self.naming.metadata(self.naming.name(name)),
-                "spec": spec,
-            },
-        )

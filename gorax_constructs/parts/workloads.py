@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..configuration.model import ComponentConfig
+from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
+from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET
 from .appconfig import AppConfig
-from .config import ComponentConfig
 from .manifest import ChartPart, Scope
-from .naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from .pods import (
     CHECKSUM_ANNOTATION,
     EnvVar,
@@ -41,7 +42,7 @@ from .pods import (
     resources,
     scratch_volumes,
 )
-from .secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET, SecretRefs
+from .secrets import SecretRefs
 
 HOSTNAME = "kubernetes.io/hostname"
 ZONE = "topology.kubernetes.io/zone"

@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .quantities import memory_bytes
+from ..configuration.quantities import memory_bytes
 
 if TYPE_CHECKING:
-    from .config import EnvironmentConfig
+    from ..configuration.model import EnvironmentConfig
 
 RUNBOOK_BASE_URL = "https://github.com/gorax/gorax-environments/blob/main/docs/runbook.md"
 API_JOB = "gorax-api"

@@ -6,9 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from .config import EnvironmentConfig
+from ..configuration.model import EnvironmentConfig
+from ..configuration.naming import API, WORKER, Naming
 from .manifest import ChartPart, Scope
-from .naming import API, WORKER, Naming
 
 BOTH = (API.name, WORKER.name)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..configuration.naming import Naming
+from ..configuration.secrets import DATABASE_URL
+from ..configuration.syncwaves import HOOK
 from .manifest import ChartPart, Scope
-from .naming import Naming
 from .pods import (
     EnvVar,
     container_env,
@@ -18,8 +20,7 @@ from .pods import (
     resources,
     scratch_volumes,
 )
-from .secrets import DATABASE_URL, SecretRefs
-from .syncwaves import HOOK
+from .secrets import SecretRefs
 
 COMPONENT = "migration"
 COMMAND = "/app/migrate"

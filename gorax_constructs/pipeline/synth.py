@@ -9,11 +9,11 @@ from pathlib import Path
 import cdk8s
 from constructs import Construct
 
-from .argocd import ArgoCdApplications
+from ..parts.argocd import ArgoCdApplications
+from ..parts.chart import EnvironmentChart
+from ..parts.manifest import ManifestChart, file_name
 from .catalog import PREVIEWS_FOLDER, Catalog
-from .chart import EnvironmentChart
-from .gitops import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
-from .manifest import ManifestChart, file_name
+from .kustomize import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
 from .validation import crd_dir, document_errors
 from .yaml_format import stringify
 

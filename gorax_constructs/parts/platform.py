@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..configuration.naming import Naming
 from .manifest import ChartPart, Scope
-from .naming import Naming
 
 POD_SECURITY_LEVEL = "restricted"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # config imports the edge section, which imports naming: no runtime import here.
-    from .config import EnvironmentConfig
+    from .model import EnvironmentConfig
 
 APP = "gorax"
 MANAGED_BY = "cdk8s"

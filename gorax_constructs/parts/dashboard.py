@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .alerts import API_JOB, WORKER_JOB
 
 if TYPE_CHECKING:
-    from .config import EnvironmentConfig
+    from ..configuration.model import EnvironmentConfig
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 WIDTH, HEIGHT = 8, 8

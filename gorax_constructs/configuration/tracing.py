@@ -1,4 +1,4 @@
-"""Tracing: the typed per-environment section and the container variables it becomes.
+"""Tracing: the typed per-environment section (``parts/telemetry.py`` turns it into container variables).
 
 The old overlays put ``tracing-*`` keys in a ConfigMap that no binary read, and
 pointed at Jaeger's legacy Thrift endpoint (``:14268/api/traces``). Here one
@@ -14,12 +14,9 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from .errors import Problem
-
-if TYPE_CHECKING:  # naming imports config, which imports this module
-    from .naming import Naming
 
 Protocol = Literal["grpc", "http/protobuf"]
 PROTOCOLS: tuple[Protocol, ...] = ("grpc", "http/protobuf")
@@ -70,42 +67,3 @@ class TracingConfig:
         ratio = self.sample_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, int | float) or math.isnan(ratio) or not 0 <= ratio <= 1:
             yield Problem("sample_ratio", ratio, "a number from 0 to 1")
-
-
-def service_name(component: str) -> str:
-    """The traced service: ``gorax-api``, ``gorax-worker`` (the environment is a resource attribute)."""
-    return f"gorax-{component}"
-
-
-def tracing_env(naming: Naming, component: str) -> list[dict[str, str]]:
-    """The container env entries that configure tracing for one component.
-
-    ``OTEL_RESOURCE_ATTRIBUTES`` refers to ``$(POD_NAME)``: append these after
-    the container's ``POD_NAME`` entry, or Kubernetes leaves the reference
-    unexpanded.
-    """
-    env = naming.env
-    tracing = env.tracing
-    name = service_name(component)
-    ratio = format(float(tracing.sample_ratio), "g")
-    attributes = ",".join(
-        (
-            f"deployment.environment.name={env.name}",
-            f"k8s.namespace.name={env.namespace}",
-            "k8s.pod.name=$(POD_NAME)",
-        )
-    )
-    variables = {
-        "TRACING_ENABLED": "true" if tracing.enabled else "false",
-        "TRACING_ENDPOINT": tracing.host_port,
-        "TRACING_SAMPLE_RATE": ratio,
-        "TRACING_SERVICE_NAME": name,
-        "OTEL_SERVICE_NAME": name,
-        "OTEL_RESOURCE_ATTRIBUTES": attributes,
-        "OTEL_TRACES_EXPORTER": "otlp" if tracing.enabled else "none",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint,
-        "OTEL_EXPORTER_OTLP_PROTOCOL": tracing.protocol,
-        "OTEL_TRACES_SAMPLER": SAMPLER,
-        "OTEL_TRACES_SAMPLER_ARG": ratio,
-    }
-    return [{"name": key, "value": value} for key, value in variables.items()]

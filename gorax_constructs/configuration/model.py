@@ -19,16 +19,9 @@ from .edge import EdgeConfig
 from .errors import ConfigError, Problem
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
-from .quantities import (
-    CPU_ALLOWED,
-    MEMORY_ALLOWED,
-    cpu_millicores,
-    is_cpu,
-    is_memory,
-    memory_bytes,
-)
+from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
 from .secrets import ExistingSecret, SecretSource
-from .telemetry import TracingConfig
+from .tracing import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
 TIERS: tuple[Tier, ...] = ("development", "staging", "production")
