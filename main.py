@@ -40,12 +40,14 @@ def main() -> int:
         print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
         return 1
     try:
-        charts = synth_catalog(catalog, staging)
+        outputs = synth_catalog(catalog, staging)
         promote(staging, DIST, catalog.output_folders())
     except (InvalidOutput, PromotionError) as error:
         print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    write_atomically(ENVIRONMENTS_DOC, render_environments([(chart.env, chart.to_json()) for chart in charts]))
+    write_atomically(
+        ENVIRONMENTS_DOC, render_environments([(out.env, out.objects) for out in outputs[: len(catalog.permanent)]])
+    )
     folders = catalog.output_folders()
     shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
     print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.gitops import GitOpsConfig
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import APP, MANAGED_BY
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 
 
 class ArgoCdApplications(ChartPart):
@@ -20,7 +22,7 @@ class ArgoCdApplications(ChartPart):
     """
 
     def __init__(
-        self, scope: Scope, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
+        self, scope: Construct, id: str, *, gitops: GitOpsConfig, environments: tuple[EnvironmentConfig, ...]
     ) -> None:
         super().__init__(scope, id)
         for env in environments:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.naming import Naming
 from ..configuration.secrets import DATABASE_URL
 from ..configuration.syncwaves import HOOK
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 from .pods import (
     EnvVar,
     container_env,
@@ -52,7 +54,7 @@ class MigrationJob(ChartPart):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,

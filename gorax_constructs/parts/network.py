@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from constructs import Construct
+
 from ..configuration.naming import API, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
@@ -14,7 +16,7 @@ from ..configuration.network import (
     NetworkConfig,
     namespace_labels,
 )
-from .manifest import Body, ChartPart, Scope
+from .manifest import Body, ChartPart
 
 if TYPE_CHECKING:
     from ..configuration.naming import Naming
@@ -42,7 +44,7 @@ class NetworkPolicies(ChartPart):
         naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         self.naming = naming

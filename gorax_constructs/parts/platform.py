@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from ..configuration.naming import Naming
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 
 POD_SECURITY_LEVEL = "restricted"
 
@@ -19,7 +21,7 @@ class Platform(ChartPart):
     Exposes ``service_account_name`` for the workloads.
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         namespace_labels = naming.labels()

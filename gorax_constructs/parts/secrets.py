@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from constructs import Construct
+
 from ..configuration.secrets import KEYS, ExternalSecrets
-from .manifest import Scope
+from .manifest import ChartPart
 
 if TYPE_CHECKING:
     from ..configuration.naming import Naming
@@ -26,32 +28,39 @@ class SecretRefs:
         return {"name": variable, "valueFrom": {"secretKeyRef": {"name": self.name, "key": key}}}
 
 
-def add_secret_source(scope: Scope, *, naming: Naming) -> SecretRefs:
-    """Emit what the environment's secret source needs (nothing for ``existing``) and return the refs.
+class Secrets(ChartPart):
+    """The environment's secret source: what makes the Secret ``<prefix>-gorax-secrets`` exist.
 
-    A function, not a Construct: an extra construct would cost a jsii round
-    trip and add nothing.
+    ``ExistingSecret`` emits nothing (the Secret is created out of band);
+    ``ExternalSecrets`` emits an ``ExternalSecret``. Either way the workloads
+    read ``refs``: the same Secret name and keys, so switching source never
+    touches a workload.
+
+    Props:
+        naming: the environment's ``Naming`` (the source is ``naming.env.secrets``).
     """
-    source = naming.env.secrets
-    refs = SecretRefs(name=naming.name("secrets"), keys=KEYS)
-    if isinstance(source, ExternalSecrets):
-        scope.add_manifest(
-            {
-                "apiVersion": "external-secrets.io/v1",
-                "kind": "ExternalSecret",
-                "metadata": naming.metadata(refs.name),
-                "spec": {
-                    "refreshInterval": source.refresh_interval,
-                    "secretStoreRef": {"name": source.store_name, "kind": source.store_kind},
-                    # Owner: the Secret is garbage-collected with the ExternalSecret and nobody else
-                    # may claim the name. Retain: if the keys disappear from the store, the Secret keeps
-                    # its last values instead of being emptied under running pods.
-                    "target": {"name": refs.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
-                    "data": [
-                        {"secretKey": key, "remoteRef": {"key": f"{source.remote_key_prefix}/{key}"}}
-                        for key in refs.keys
-                    ],
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        source = naming.env.secrets
+        self.refs = SecretRefs(name=naming.name("secrets"), keys=KEYS)
+        if isinstance(source, ExternalSecrets):
+            self.add_manifest(
+                {
+                    "apiVersion": "external-secrets.io/v1",
+                    "kind": "ExternalSecret",
+                    "metadata": naming.metadata(self.refs.name),
+                    "spec": {
+                        "refreshInterval": source.refresh_interval,
+                        "secretStoreRef": {"name": source.store_name, "kind": source.store_kind},
+                        # Owner: the Secret is garbage-collected with the ExternalSecret and nobody else
+                        # may claim the name. Retain: if the keys disappear from the store, the Secret keeps
+                        # its last values instead of being emptied under running pods.
+                        "target": {"name": self.refs.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+                        "data": [
+                            {"secretKey": key, "remoteRef": {"key": f"{source.remote_key_prefix}/{key}"}}
+                            for key in self.refs.keys
+                        ],
+                    },
                 },
-            },
-        )
-    return refs
+            )

@@ -23,11 +23,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.model import ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET
 from .appconfig import AppConfig
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 from .pods import (
     CHECKSUM_ANNOTATION,
     EnvVar,
@@ -101,7 +103,7 @@ class Workload(ChartPart):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -238,7 +240,7 @@ class ApiService(Workload):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -323,7 +325,7 @@ class WorkerPool(Workload):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
