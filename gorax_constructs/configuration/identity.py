@@ -94,7 +94,7 @@ class GkeWorkloadIdentity:
             yield Problem(
                 "service_account",
                 self.service_account,
-                "a Google service account email such as 'gorax@my-project.iam.gserviceaccount.com'",
+                "a Google service account email such as 'gorax-app@my-project.iam.gserviceaccount.com'",
             )
 
     @property
