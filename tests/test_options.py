@@ -226,6 +226,7 @@ def test_keda_owns_the_worker_hpa(options_synthesized):
         (scaled,) = output.of_kind("ScaledObject")
         assert scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"] == naming.name("worker", "hpa")
         assert scaled["spec"]["scaleTargetRef"]["name"] == naming.name("worker")
+        assert scaled["metadata"]["annotations"]["scaledobject.keda.sh/transfer-hpa-ownership"] == "true"
         (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
         assert trigger["metadata"]["query"] == f'max(gorax_queue_depth{{namespace="{env.namespace}",queue="default"}})'
         assert trigger["metadata"]["threshold"] == str(env.worker.autoscaling.queue_depth.target_per_worker)

@@ -280,10 +280,15 @@ def _scaled_object(
         {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(scaling.cpu_utilization)}},
         {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(scaling.memory_utilization)}},
     ]
+    metadata = naming.metadata(naming.name(component.name), component=component.name)
+    # Switching an environment from our HPA to KEDA: the old HPA (same name) still exists when the
+    # ScaledObject is applied, and KEDA's admission webhook refuses a second autoscaler for one Deployment.
+    # This annotation makes KEDA adopt it instead (KEDA docs, "Scaling Deployments": transfer-hpa-ownership).
+    metadata["annotations"] = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
-        "metadata": naming.metadata(naming.name(component.name), component=component.name),
+        "metadata": metadata,
         "spec": {
             "scaleTargetRef": target,
             "minReplicaCount": scaling.min_replicas,
