@@ -272,7 +272,7 @@ def _scaled_object(
             "metricType": "AverageValue",
             "metadata": {
                 "serverAddress": queue.prometheus_url,
-                # max: every API pod reports the same queue; summing them would overcount.
+                # max: several pods may report the same queue; summing them would overcount.
                 "query": f"max({QUEUE_METRIC}{{{selector}}})",
                 "threshold": str(queue.target_per_worker),
             },
