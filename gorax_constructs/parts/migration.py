@@ -76,6 +76,7 @@ class MigrationJob(ChartPart):
             "kustomize.toolkit.fluxcd.io/force": "enabled",
         }
         volumes, mounts = scratch_volumes({"tmp": "/tmp"})
+        volumes, mounts = volumes + secrets.volumes(), mounts + secrets.volume_mounts()
         container: dict[str, Any] = {
             "name": "migrate",
             "image": image.reference,

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from ..configuration.naming import API, WORKER
+from ..configuration.identity import PUBLIC_HTTPS
+from ..configuration.naming import API, COMPONENT_LABEL, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
     ACME_SOLVER_PORT,
@@ -33,6 +34,10 @@ class NetworkPolicies(ChartPart):
     - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
       HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
     - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
+    - ``<prefix>-gorax-workload-identity`` (only with ``identity``): the API, worker and migration pods (all
+      run as the ServiceAccount that carries the identity) to where the identity's token exchange goes: GKE's
+      metadata server (169.254.169.254:80, 169.254.169.252:988), or HTTPS outside the private ranges for AWS
+      STS and Microsoft Entra ID (no fixed addresses; NetworkPolicy cannot name hosts).
     - ``<prefix>-gorax-acme-solver`` (``ingress-nginx`` edge): from the ingress controller to cert-manager's
       HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
       Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
@@ -76,6 +81,17 @@ class NetworkPolicies(ChartPart):
             egress=[database, otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
+        if env.identity is not None:
+            identity_egress = [
+                {
+                    "to": external["to"] if e.cidr == PUBLIC_HTTPS else [{"ipBlock": {"cidr": e.cidr}}],
+                    "ports": [{"protocol": "TCP", "port": e.port}],
+                }
+                for e in env.identity.egress
+            ]
+            runs_as_account = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name, MIGRATION]}
+            selector = {k: v for k, v in naming.selector(API.name).items() if k != COMPONENT_LABEL}
+            self._policy("workload-identity", selector, egress=identity_egress, expressions=[runs_as_account])
         if env.edge.mode == "ingress-nginx":
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
@@ -87,8 +103,12 @@ class NetworkPolicies(ChartPart):
         *,
         ingress: list[Body] | None = None,
         egress: list[Body] | None = None,
+        expressions: list[Body] | None = None,
     ) -> None:
-        spec: Body = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}, "policyTypes": []}
+        selector: Body = {"matchLabels": pod_selector} if pod_selector else {}
+        if expressions:
+            selector["matchExpressions"] = expressions
+        spec: Body = {"podSelector": selector, "policyTypes": []}
         if ingress is not None:
             spec["policyTypes"].append("Ingress")
             spec["ingress"] = ingress

@@ -16,7 +16,7 @@ class Platform(ChartPart):
     The namespace enforces, audits and warns at ``restricted``, so a pod
     template that would weaken it is rejected at admission, not discovered
     later. The ServiceAccount does not mount an API token: Gorax never calls
-    the Kubernetes API.
+    the Kubernetes API (a workload identity's webhook projects its own token).
 
     Exposes ``service_account_name`` for the workloads.
     """
@@ -37,11 +37,15 @@ class Platform(ChartPart):
             },
         )
         self.service_account_name = naming.name()
+        account_metadata = naming.metadata(self.service_account_name)
+        if env.identity is not None:
+            # The cloud's workload identity (IRSA role, GKE or Azure identity) is bound to this account.
+            account_metadata["annotations"] = env.identity.annotations
         self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "ServiceAccount",
-                "metadata": naming.metadata(self.service_account_name),
+                "metadata": account_metadata,
                 "automountServiceAccountToken": False,
             },
         )
