@@ -88,18 +88,20 @@ class OutputTree:
         self.written.add(path)
         self._pending.append(self._writers.submit(_store, path, text.encode()))
 
-    def write_objects(self, objects: list[Body], folder: str) -> None:
-        """What ``App.synth()`` would write for the chart, plus the folder's kustomization.
+    def write_objects(self, objects: list[Body], folder: str, *, export: bool = False) -> None:
+        """One file per object, named as ``App.synth()`` names them, plus the folder's kustomization.
 
-        The YAML is formatted in Python, byte-identical to cdk8s's (tests/test_yaml_format.py
-        compares every file with ``cdk8s.Yaml.stringify``): node's YAML library costs ~40 ms
-        per environment, this ~3 ms.
+        ``export``: manifests only, each file a document that starts with ``---``, so the
+        files concatenated (what ``cdk8s synth --stdout`` prints) are one valid YAML stream.
+        The YAML is written in Python (``yaml_format``): node's YAML library costs ~40 ms
+        per environment, this ~2 ms.
         """
         names = []
         for body in objects:
             names.append(f"{file_name(body)}{MANIFEST_SUFFIX}")
-            self.write(f"{folder}/{names[-1]}", stringify(body))
-        self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
+            self.write(f"{folder}/{names[-1]}", ("---\n" if export else "") + stringify(body))
+        if not export:
+            self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
 
     def finish(self) -> None:
         """Wait for the writes (re-raising the first failure), then delete everything under the root
@@ -128,10 +130,15 @@ def _store(path: Path, data: bytes) -> None:
 
 
 def synth_catalog(
-    catalog: Catalog, outdir: Path, extensions: Mapping[str, tuple[Extension, ...]] = EXTENSIONS
+    catalog: Catalog,
+    outdir: Path,
+    extensions: Mapping[str, tuple[Extension, ...]] = EXTENSIONS,
+    *,
+    export: bool = False,
 ) -> list[ChartOutput]:
     """Synthesize every environment and the Argo CD Applications into ``outdir``, each folder
-    with its kustomization.yaml, and remove whatever else ``outdir`` held.
+    with its kustomization.yaml (manifests only with ``export``), and remove whatever else
+    ``outdir`` held.
 
     ``extensions`` are called with the chart of the environment they are registered for.
     Returns every folder's objects, permanent environments first. Raises ``InvalidOutput``
@@ -153,7 +160,7 @@ def synth_catalog(
                 extend(chart)
         objects, chart_problems_ = chart_problems(chart, folder, env)
         problems.extend(chart_problems_)
-        output.write_objects(objects, folder)
+        output.write_objects(objects, folder, export=export)
         outputs.append(ChartOutput(folder, objects, env))
 
     for env in catalog.permanent:
