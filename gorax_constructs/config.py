@@ -377,7 +377,7 @@ class EnvironmentConfig:
         for key, value in self.extra_labels:
             if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
                 yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
-        if self.preview not in (True, False):
+        if not isinstance(self.preview, bool):
             yield Problem("preview", self.preview, "True or False")
         elif self.preview and self.tier != "development":
             yield Problem(
