@@ -4,6 +4,8 @@ import json
 import re
 
 import pytest
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import Dashboard as GrafanaDashboard
 
 from gorax_constructs.alerts import ALERTS, RUNBOOK_BASE_URL, preview_rule_groups, rule_groups
 from gorax_constructs.dashboard import dashboard, preview_dashboard
@@ -225,6 +227,8 @@ def test_dashboard_config_map_loads(environment):
 
 
 def assert_panels(model, scoped):
+    # Read back through the SDK's model of Grafana's dashboard schema: a field it does not know is dropped.
+    assert json.loads(json.dumps(GrafanaDashboard.from_json(model), cls=JSONEncoder)) == model
     ids = [p["id"] for p in model["panels"]]
     assert len(ids) == len(set(ids)) == 10
     positions = {(p["gridPos"]["x"], p["gridPos"]["y"]) for p in model["panels"]}
