@@ -24,6 +24,8 @@ Where each value comes from:
   A threshold is a number that a rule's PromQL compares with (``> 0.1``,
   ``< 3``); only the alerts whose thresholds differ between the rendered
   environments get a row.
+- **The previews section** comes from the objects too: the PrometheusRule whose rules carry
+  ``tier: preview`` and the dashboard ConfigMap with a ``namespace`` variable (development's).
 - **The typed config**, only for what no object says: which host is the API
   host and which the webhooks host (``api_host`` / ``webhooks_host``), and
   what a NetworkPolicy peer *is* (``network``: that the ``postgres`` namespace
