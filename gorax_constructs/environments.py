@@ -79,6 +79,8 @@ DEVELOPMENT = replace(
     log_level="debug",
     worker_concurrency=5,
     tracing=replace(BASE.tracing, sample_ratio=1.0),
+    # Previews derive from development: its chart carries the one dashboard and rule set for all of them.
+    monitoring=replace(BASE.monitoring, preview_monitoring=True),
 )
 
 STAGING = replace(

@@ -190,6 +190,48 @@ def test_bad_alert_threshold(field, value):
     )
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [("http_requests_per_second", 0), ("workflow_executions_per_second", -0.1), ("step_executions_per_second", "1")],
+)
+def test_ratio_alerts_need_a_positive_traffic_floor(field, value):
+    floor = replace(STAGING.monitoring.min_traffic, **{field: value})
+    expect_error(
+        lambda: replace(STAGING, monitoring=replace(STAGING.monitoring, min_traffic=floor)),
+        env="staging",
+        field=f"monitoring.min_traffic.{field}",
+        value=repr(value),
+        allowed="a positive rate in events per second",
+    )
+
+
+def test_a_preview_is_development_tier_without_the_shared_preview_monitoring():
+    expect_error(
+        lambda: replace(STAGING, preview=True),
+        env="staging",
+        field="preview",
+        value="True",
+        allowed="False in a staging-tier environment: previews copy development",
+    )
+    expect_error(
+        lambda: replace(DEVELOPMENT, name="pr-1", preview=True),
+        env="pr-1",
+        field="monitoring.preview_monitoring",
+        value="True",
+        allowed="False in a preview",
+    )
+
+
+def test_one_environment_carries_the_preview_monitoring():
+    second = replace(STAGING, monitoring=replace(STAGING.monitoring, preview_monitoring=True))
+    with pytest.raises(ConfigError) as error:
+        check_unique((DEVELOPMENT, second, PRODUCTION))
+    assert str(error.value) == (
+        "environment 'staging': monitoring.preview_monitoring = True is not allowed: "
+        "False: environment 'development' already carries the previews' dashboard and rules"
+    )
+
+
 def test_bad_prometheus_selector_label():
     expect_error(
         lambda: replace(

@@ -183,13 +183,40 @@ def test_secret_source_is_the_external_secret_or_the_existing_secret(rendered, p
     assert [bool(output.of_kind("ExternalSecret")) for output in permanent] == [False, True, True]
 
 
-def test_only_alert_thresholds_that_differ_get_a_row(rendered, permanent):
+def severity(output, alert):
+    return next(
+        r["labels"]["severity"]
+        for o in output.of_kind("PrometheusRule")
+        for g in o["spec"]["groups"]
+        for r in g["rules"]
+        if r["alert"] == alert and r["labels"]["tier"] != "preview"
+    )
+
+
+def test_alerts_whose_threshold_or_severity_differ_get_a_row(rendered, permanent):
     rows = table(rendered)
     alert_rows = [label for label in rows if label.startswith("alert ")]
-    assert alert_rows == ["alert `LowWorkerCount`", "alert `HighMemoryUsage`"]
-    expected = [f"< {component(o, 'HorizontalPodAutoscaler', 'worker')['spec']['minReplicas']}" for o in permanent]
+    assert "alert `HighHTTPRequestRate`" not in alert_rows  # info and > 1000 everywhere
+    expected = []
+    for output in permanent:
+        minimum = component(output, "HorizontalPodAutoscaler", "worker")["spec"]["minReplicas"]
+        expected.append(f"< {minimum} ({severity(output, 'LowWorkerCount')})" if minimum > 1 else "not carried")
     assert rows["alert `LowWorkerCount`"] == expected
+    assert rows["alert `HighHTTPErrorRate`"] == [
+        f"> 0.05<br>>= 1 ({severity(o, 'HighHTTPErrorRate')})" for o in permanent
+    ]
     assert not [label for label in table(render(permanent[:1])) if label.startswith("alert ")]
+
+
+def test_the_previews_section_names_the_shared_dashboard_and_rules(rendered, permanent):
+    section = rendered.split("## Previews\n", 1)[1].split("\n## ", 1)[0]
+    development = next(o for o in permanent if o.env.name == "development")
+    rule = development.get("PrometheusRule", "dev-gorax-previews-alerts")
+    count = sum(len(g["rules"]) for g in rule["spec"]["groups"])
+    assert f"PrometheusRule `dev-gorax-previews-alerts` in `gorax-dev`, {count} rules" in section
+    assert "Grafana uid `gorax-previews` (ConfigMap `dev-gorax-previews-dashboard`" in section
+    assert "/d/gorax-previews?var-namespace=gorax-<name>" in section
+    assert "## Previews" not in render([o for o in permanent if o.env.name != "development"])
 
 
 def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
@@ -198,7 +225,7 @@ def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
     new_max = PRODUCTION.api.autoscaling.max_replicas + 7
     assert rows["API replicas (HPA min–max)"][2] == f"{PRODUCTION.api.autoscaling.min_replicas}–{new_max}"
     assert f'"scales {PRODUCTION.api.autoscaling.min_replicas}–{new_max}"' in diagrams(markdown)["production"]
-    assert rows["alert `QueueBacklog`"] == ["> 1000", "> 1000", "> 2345"]
+    assert rows["alert `QueueBacklog`"] == ["> 1000 (info)", "> 1000 (warning)", "> 2345 (warning)"]
 
 
 def test_a_database_outside_the_cluster_is_one_node_with_its_cidrs(modified):

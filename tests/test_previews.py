@@ -27,6 +27,8 @@ def test_preview_derives_from_development():
     assert env.namespace == "gorax-pr-7"
     assert env.hosts == ("pr-7.api.dev.gorax.io", "pr-7.webhooks.dev.gorax.io")
     assert env.tier == "development"
+    assert env.preview and env.alert_tier == "preview" and not env.monitoring.preview_monitoring
+    assert not DEVELOPMENT.preview and DEVELOPMENT.alert_tier == "development"
     assert env.api.resources == DEVELOPMENT.api.resources
     assert env.api.image == DEVELOPMENT.api.image
     assert dict(env.extra_labels) == {OWNER_LABEL: "alice", EXPIRES_LABEL: "2026-12-31"}

@@ -26,6 +26,8 @@ from .tracing import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
 TIERS: tuple[Tier, ...] = ("development", "staging", "production")
+AlertTier = Literal["development", "staging", "production", "preview"]
+"""The ``tier`` label of every alert: a preview is a development-tier environment, alerted on as ``preview``."""
 LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
@@ -315,6 +317,9 @@ class EnvironmentConfig:
         namespace: the Kubernetes namespace everything lives in.
         api_host / webhooks_host: the two public host names.
         extra_labels: labels added to every object (previews carry their owner and expiry).
+        preview: set by ``previews.py`` only: a short-lived copy of development for one pull request
+            (its alerts and series are labelled ``tier: preview``; it carries no dashboard or rules of
+            its own, see ``monitoring.preview_monitoring``).
         edge: how the hosts are served (see ``edge.py``); network: NetworkPolicy peers (see ``network.py``).
     """
 
@@ -347,6 +352,7 @@ class EnvironmentConfig:
     identity: WorkloadIdentity | None = None
     migration: Migration = field(default_factory=Migration)
     zone_spread: bool = False
+    preview: bool = False
 
     def __post_init__(self) -> None:
         problems = list(self.problems())
@@ -356,6 +362,11 @@ class EnvironmentConfig:
     @property
     def hosts(self) -> tuple[str, str]:
         return (self.api_host, self.webhooks_host)
+
+    @property
+    def alert_tier(self) -> AlertTier:
+        """The ``tier`` label of the environment's alerts and scraped series."""
+        return "preview" if self.preview else self.tier
 
     def problems(self) -> Iterator[Problem]:
         if not is_dns_label(self.name):
@@ -423,6 +434,18 @@ class EnvironmentConfig:
         for key, value in self.extra_labels:
             if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
                 yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
+        if not isinstance(self.preview, bool):
+            yield Problem("preview", self.preview, "True or False")
+        elif self.preview and self.tier != "development":
+            yield Problem(
+                "preview", self.preview, f"False in a {self.tier}-tier environment: previews copy development"
+            )
+        elif self.preview and self.monitoring.preview_monitoring is True:
+            yield Problem(
+                "monitoring.preview_monitoring",
+                True,
+                "False in a preview: the previews' dashboard and rules live in one permanent environment",
+            )
 
     def _identity_problems(self) -> Iterator[Problem]:
         if self.identity is not None:
@@ -448,8 +471,12 @@ def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:
     for env in environments:
         keys = [("name", env.name), ("namespace", env.namespace), ("prefix", env.prefix)]
         keys += [("host", host) for host in env.hosts]
+        if env.monitoring.preview_monitoring is True:  # two would evaluate every preview's alerts twice
+            keys.append(("monitoring.preview_monitoring", True))
         for field_name, value in keys:
             owner = owners.setdefault((field_name, value), env)
             if owner is not env:
                 allowed = f"a {field_name} not already used by environment '{owner.name}'"
+                if field_name == "monitoring.preview_monitoring":
+                    allowed = f"False: environment '{owner.name}' already carries the previews' dashboard and rules"
                 raise ConfigError(env.name, [Problem(field_name, value, allowed)])

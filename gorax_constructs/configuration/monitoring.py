@@ -73,6 +73,26 @@ class AlertThresholds:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MinimumTraffic:
+    """The least traffic, in events per second over the rules' 5-minute window, below which a ratio
+    alert stays silent: one failed request out of two is a 50 % error rate, and means nothing.
+
+    Defaults: 1 request/s is 300 API requests in the window (a 5 % error rate is then at least 15
+    failures); 0.1 execution/s is 30 workflow executions, or 30 step executions of one step type.
+    """
+
+    http_requests_per_second: float = 1
+    workflow_executions_per_second: float = 0.1
+    step_executions_per_second: float = 0.1
+
+    def problems(self) -> Iterator[Problem]:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                yield Problem(item.name, value, "a positive rate in events per second, such as 0.1 or 1")
+
+
+@dataclass(frozen=True, kw_only=True)
 class MonitoringConfig:
     """How the cluster's Prometheus (prometheus-operator) scrapes and alerts on the environment.
 
@@ -82,12 +102,17 @@ class MonitoringConfig:
         prometheus_labels: labels the cluster's Prometheus selects ServiceMonitors, PodMonitors
             and PrometheusRules by (default ``release: kube-prometheus-stack``, the Helm chart's).
         thresholds: per-environment alert thresholds (default: upstream's).
+        min_traffic: the traffic every ratio alert needs before it may fire (see ``MinimumTraffic``).
+        preview_monitoring: this environment's chart also carries the one dashboard and the one
+            rule set for every preview (development's; see ``observability.PreviewMonitoring``).
     """
 
     scrape_interval: str = "30s"
     scrape_timeout: str = "10s"
     prometheus_labels: tuple[tuple[str, str], ...] = (("release", "kube-prometheus-stack"),)
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    min_traffic: MinimumTraffic = field(default_factory=MinimumTraffic)
+    preview_monitoring: bool = False
 
     def problems(self) -> Iterator[Problem]:
         valid = True
@@ -103,3 +128,6 @@ class MonitoringConfig:
             if not ok or not LABEL_NAME.match(pair[0]) or not LABEL_VALUE.match(pair[1]):
                 yield Problem("prometheus_labels", pair, "(label name, label value) pairs valid in Kubernetes")
         yield from (p.under("thresholds") for p in self.thresholds.problems())
+        yield from (p.under("min_traffic") for p in self.min_traffic.problems())
+        if not isinstance(self.preview_monitoring, bool):
+            yield Problem("preview_monitoring", self.preview_monitoring, "True or False")

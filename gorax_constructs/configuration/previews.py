@@ -5,7 +5,9 @@ at the repository root, or the file named by ``GORAX_PREVIEWS_FILE``). Each
 entry derives a full environment from development: its own namespace and
 hosts, development's secret source and sizes, owner and expiry labels (so a
 janitor can find what to delete), and no PodDisruptionBudget that could
-block a node drain.
+block a node drain. A preview is marked ``preview=True``: its series and alerts
+carry ``tier: preview``, and it ships only its scrape monitors (the dashboard and
+the alert rules of all previews are development's, see ``observability.py``).
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
             development.worker, image=image(development.worker.image, preview.worker_tag), disruption_budget=None
         ),
         extra_labels=((OWNER_LABEL, preview.owner), (EXPIRES_LABEL, str(preview.expires))),
+        # Alerted on as tier "preview"; development's chart holds the one dashboard and rule set of all previews.
+        preview=True,
+        monitoring=replace(development.monitoring, preview_monitoring=False),
     )
 
 

@@ -20,8 +20,23 @@ upstream set's (``gorax-alerts.yaml``), with these deliberate changes:
 * ``RedisConnectionFailure`` is dropped: no Redis is part of these
   environments, and an alert on a job that never exists can never fire.
 
+* Every alert carries a ``tier`` label (``production``, ``staging``,
+  ``development``, ``preview``) for Alertmanager's routing, and its severity is
+  capped by the tier (``MAX_SEVERITY``): ``critical`` (pages) only in
+  production, at most ``warning`` in staging, ``info`` in development and
+  previews. Where the cap makes an alert say nothing new it is left out
+  (``Alert.included``): an escalation twin capped to its sibling's severity,
+  and ``LowWorkerCount`` where the minimum is one worker (then it is
+  ``NoActiveWorkers``).
+* ``WorkflowExecutionStalled`` fires only when work is waiting
+  (``gorax_queue_depth > 0``) and no execution completed in the last 5 minutes,
+  also when the executions counter does not exist at all; upstream fired on
+  every idle environment (``rate(...) == 0``) and never on a missing series.
+* Every ratio alert also needs a minimum rate of the events it divides
+  (``monitoring.min_traffic``): one failed request out of two is no outage.
+
 Thresholds that differ per environment come from ``env.monitoring.thresholds``.
-``ALERTS`` lists every alert (name, severity, summary) for the runbook.
+``ALERTS`` lists every alert (name, upstream severity, summary) for the runbook.
 """
 
 from __future__ import annotations
@@ -33,12 +48,23 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..configuration.quantities import memory_bytes
 
 if TYPE_CHECKING:
-    from ..configuration.model import EnvironmentConfig
+    from ..configuration.model import AlertTier, EnvironmentConfig
 
 RUNBOOK_BASE_URL = "https://github.com/gorax/gorax-environments/blob/main/docs/runbook.md"
 API_JOB = "gorax-api"
 WORKER_JOB = "gorax-worker"
 Severity = Literal["critical", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
+"""Lowest first."""
+MAX_SEVERITY: dict[str, Severity] = {
+    "production": "critical",
+    "staging": "warning",
+    "development": "info",
+    "preview": "info",
+}
+"""The highest severity an alert may carry in each tier: only production pages."""
+PREVIEW_SELECTOR = 'tier="preview"'
+"""What selects every preview's series: the monitors of a preview set the target label ``tier``."""
 FAILED = 'status="failed"'
 DEFAULT_QUEUE = 'queue="default"'
 HTTP_5XX = 'status=~"5.."'
@@ -51,22 +77,49 @@ def job(name: str) -> str:
 
 
 class Scope:
-    """PromQL building blocks scoped to one environment's namespace."""
+    """PromQL building blocks scoped to one environment's namespace, or to every preview's.
 
-    def __init__(self, env: EnvironmentConfig) -> None:
+    ``env`` gives the thresholds and sizes. For one environment every selector
+    carries ``namespace="<namespace>"``; for the previews' shared rule set
+    (``previews=True``) it carries ``tier="preview"`` and every expression keeps
+    the ``namespace`` label, so each preview alerts on its own.
+    """
+
+    def __init__(self, env: EnvironmentConfig, *, previews: bool = False) -> None:
         self.env = env
-        self.namespace = env.namespace
+        self.previews = previews
+        self.selector = PREVIEW_SELECTOR if previews else f'namespace="{env.namespace}"'
         self.t = env.monitoring.thresholds
+        self.floor = env.monitoring.min_traffic
 
     def __call__(self, metric: str, matchers: str = "") -> str:
-        """``metric{namespace="...",<matchers>}``."""
-        inner = f'namespace="{self.namespace}"' + (f",{matchers}" if matchers else "")
+        """``metric{<scope>,<matchers>}``."""
+        inner = self.selector + (f",{matchers}" if matchers else "")
         return f"{metric}{{{inner}}}"
 
-    def ratio(self, metric: str, bad: str, by: str = "namespace") -> str:
-        rate_bad = f"sum by ({by}) (rate({self(metric, bad)}[5m]))"
-        rate_all = f"sum by ({by}) (rate({self(metric)}[5m]))"
-        return f"({rate_bad} / {rate_all})"
+    def rate(self, metric: str, matchers: str = "", by: str = "namespace") -> str:
+        return f"sum by ({by}) (rate({self(metric, matchers)}[5m]))"
+
+    def ratio(self, metric: str, bad: str, threshold: float, floor: float, by: str = "namespace") -> str:
+        """The share of ``bad`` events above ``threshold``, only where all events reach ``floor`` per second.
+
+        ``and`` keeps the ratio as the alert's value; ``on (<by>)`` pairs each ratio with its own traffic.
+        """
+        return (
+            f"({self.rate(metric, bad, by)} / {self.rate(metric, by=by)}) > {threshold}\n"
+            f"and on ({by})\n"
+            f"{self.rate(metric, by=by)} >= {floor}"
+        )
+
+    def no_series_or_zero(self, expr: str) -> str:
+        """``expr`` (one value per namespace) is 0, or has no series although the environment is there.
+
+        One namespace: ``or on () vector(0)`` stands in for a missing series. The previews: a preview
+        is there while any of its targets is (``up``), and ``unless`` keeps those without ``expr > 0``.
+        """
+        if not self.previews:
+            return f"({expr} or on () vector(0)) == 0"
+        return f"group by (namespace) ({self('up')})\nunless on (namespace)\n{expr} > 0"
 
 
 @dataclass(frozen=True)
@@ -81,14 +134,40 @@ class Alert:
     summary: str
     description: str
     expr: Callable[[Scope], str]
+    escalates: str | None = None
+    """The alert this one repeats at a higher threshold and severity (``QueueBacklog`` for ``QueueBacklogCritical``)."""
+    needs: Callable[[EnvironmentConfig], bool] | None = None
+    """Whether the alert can mean anything in the environment (default: always)."""
 
     @property
     def runbook_url(self) -> str:
         return f"{RUNBOOK_BASE_URL}#{self.name.lower()}"
 
+    def severity_in(self, tier: AlertTier) -> Severity:
+        """The upstream severity, capped by the tier's ``MAX_SEVERITY``."""
+        cap = MAX_SEVERITY[tier]
+        return min(self.severity, cap, key=SEVERITIES.index)
+
+    def included(self, env: EnvironmentConfig, tier: AlertTier) -> bool:
+        """Left out where it cannot say anything its sibling does not: an escalation twin capped to the
+        sibling's severity, or an alert whose ``needs`` the environment does not meet."""
+        if self.needs is not None and not self.needs(env):
+            return False
+        if self.escalates is not None:
+            sibling = next(a for a in ALERTS if a.name == self.escalates)
+            return self.severity_in(tier) != sibling.severity_in(tier)
+        return True
+
 
 def _no_workers(s: Scope) -> str:
-    return f"(sum by (namespace) ({s('gorax_active_workers')}) or on () vector(0)) == 0"
+    return s.no_series_or_zero(f"sum by (namespace) ({s('gorax_active_workers')})")
+
+
+def _stalled(s: Scope) -> str:
+    """Work waits, and no execution completed in 5 minutes; a missing executions counter counts as none."""
+    waiting = f"max by (namespace) ({s('gorax_queue_depth')}) > 0"
+    completed = f"sum by (namespace) (increase({s('gorax_workflow_executions_total')}[5m])) > 0"
+    return f"{waiting}\nunless on (namespace)\n{completed}"
 
 
 def _memory(s: Scope) -> str:
@@ -109,7 +188,12 @@ ALERTS: tuple[Alert, ...] = (
         "High workflow failure rate in {{ $labels.namespace }}",
         "Workflow failure rate is {{ $value | humanizePercentage }} in {{ $labels.namespace }}.\n"
         "This may indicate issues with external dependencies or workflow definitions.",
-        lambda s: f"{s.ratio('gorax_workflow_executions_total', FAILED)} > {s.t.workflow_failure_ratio_warning}",
+        lambda s: s.ratio(
+            "gorax_workflow_executions_total",
+            FAILED,
+            s.t.workflow_failure_ratio_warning,
+            s.floor.workflow_executions_per_second,
+        ),
     ),
     Alert(
         "CriticalWorkflowFailureRate",
@@ -120,7 +204,13 @@ ALERTS: tuple[Alert, ...] = (
         "Critical workflow failure rate in {{ $labels.namespace }}",
         "Workflow failure rate is {{ $value | humanizePercentage }} in {{ $labels.namespace }}.\n"
         "Immediate action required.",
-        lambda s: f"{s.ratio('gorax_workflow_executions_total', FAILED)} > {s.t.workflow_failure_ratio_critical}",
+        lambda s: s.ratio(
+            "gorax_workflow_executions_total",
+            FAILED,
+            s.t.workflow_failure_ratio_critical,
+            s.floor.workflow_executions_per_second,
+        ),
+        escalates="HighWorkflowFailureRate",
     ),
     Alert(
         "SlowWorkflowExecutions",
@@ -141,10 +231,10 @@ ALERTS: tuple[Alert, ...] = (
         "critical",
         "workflow-engine",
         "10m",
-        "No workflow executions in {{ $labels.namespace }} in the last 10 minutes",
-        "No workflows have been executed in the last 10 minutes in {{ $labels.namespace }}.\n"
-        "This may indicate a worker failure or queue issue.",
-        lambda s: f"sum by (namespace) (rate({s('gorax_workflow_executions_total')}[5m])) == 0",
+        "Work is waiting in {{ $labels.namespace }} but no workflow execution completes",
+        "{{ $value }} messages are queued in {{ $labels.namespace }} and no workflow execution has completed "
+        "for at least 15 minutes.\nThis may indicate a worker failure or queue issue.",
+        _stalled,
     ),
     Alert(
         "QueueBacklog",
@@ -167,6 +257,7 @@ ALERTS: tuple[Alert, ...] = (
         "Queue depth is {{ $value }} messages for queue {{ $labels.queue }}.\n"
         "System is severely backlogged. Scale up immediately.",
         lambda s: f"max by (namespace, queue) ({s('gorax_queue_depth', DEFAULT_QUEUE)}) > {s.t.queue_depth_critical}",
+        escalates="QueueBacklog",
     ),
     Alert(
         "NoActiveWorkers",
@@ -188,6 +279,7 @@ ALERTS: tuple[Alert, ...] = (
         "Only {{ $value }} workers are active, fewer than the environment's minimum.\n"
         "Consider scaling up if queue depth is growing.",
         lambda s: f"sum by (namespace) ({s('gorax_active_workers')}) < {s.env.worker.autoscaling.min_replicas}",
+        needs=lambda env: env.worker.autoscaling.min_replicas > 1,  # below 1 is NoActiveWorkers
     ),
     Alert(
         "HighHTTPErrorRate",
@@ -198,7 +290,7 @@ ALERTS: tuple[Alert, ...] = (
         "High HTTP 5xx error rate in {{ $labels.namespace }}",
         "HTTP 5xx error rate is {{ $value | humanizePercentage }} in {{ $labels.namespace }}.\n"
         "Investigate server errors immediately.",
-        lambda s: f"{s.ratio('gorax_http_requests_total', HTTP_5XX)} > {s.t.http_5xx_ratio}",
+        lambda s: s.ratio("gorax_http_requests_total", HTTP_5XX, s.t.http_5xx_ratio, s.floor.http_requests_per_second),
     ),
     Alert(
         "HighHTTPLatency",
@@ -254,8 +346,12 @@ ALERTS: tuple[Alert, ...] = (
         "High step failure rate for {{ $labels.step_type }} in {{ $labels.namespace }}",
         "Step failure rate for {{ $labels.step_type }} is {{ $value | humanizePercentage }}.\n"
         "Check external service health and step configurations.",
-        lambda s: (
-            f"{s.ratio('gorax_step_executions_total', FAILED, by='namespace, step_type')} > {s.t.step_failure_ratio}"
+        lambda s: s.ratio(
+            "gorax_step_executions_total",
+            FAILED,
+            s.t.step_failure_ratio,
+            s.floor.step_executions_per_second,
+            by="namespace, step_type",
         ),
     ),
     Alert(
@@ -279,34 +375,51 @@ GROUP_INTERVALS = {"gorax_infrastructure": "60s"}
 NAMESPACE_TEMPLATE = "{{ $labels.namespace }}"
 
 
-def _in(env: EnvironmentConfig, text: str) -> str:
+def _in(namespace: str, text: str) -> str:
     """The namespace written in, not templated: an alert on an absent series has no namespace label."""
-    return text.replace(NAMESPACE_TEMPLATE, env.namespace)
+    return text.replace(NAMESPACE_TEMPLATE, namespace)
 
 
-def rule_groups(env: EnvironmentConfig) -> list[dict[str, Any]]:
-    """The ``spec.groups`` of the environment's PrometheusRule (also a valid Prometheus rule file)."""
-    scope = Scope(env)
+def alerts_in(env: EnvironmentConfig, tier: AlertTier) -> list[tuple[Alert, Severity]]:
+    """The alerts an environment of this tier carries, each with its capped severity."""
+    return [(alert, alert.severity_in(tier)) for alert in ALERTS if alert.included(env, tier)]
+
+
+def _groups(scope: Scope, tier: AlertTier, labels: dict[str, str]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
-    for alert in ALERTS:
+    for alert, severity in alerts_in(scope.env, tier):
+        annotations = {"summary": alert.summary, "description": alert.description}
+        if not scope.previews:
+            annotations = {key: _in(scope.env.namespace, text) for key, text in annotations.items()}
         groups.setdefault(alert.group, []).append(
             {
                 "alert": alert.name,
                 "expr": alert.expr(scope),
                 "for": alert.duration,
-                "labels": {
-                    "severity": alert.severity,
-                    "component": alert.component,
-                    "namespace": env.namespace,
-                    "environment": env.name,
-                },
-                "annotations": {
-                    "summary": _in(env, alert.summary),
-                    "description": _in(env, alert.description),
-                    "runbook_url": alert.runbook_url,
-                },
+                "labels": {"severity": severity, "component": alert.component, **labels, "tier": tier},
+                "annotations": {**annotations, "runbook_url": alert.runbook_url},
             }
         )
     return [
         {"name": name, "interval": GROUP_INTERVALS.get(name, "30s"), "rules": rules} for name, rules in groups.items()
     ]
+
+
+def rule_groups(env: EnvironmentConfig) -> list[dict[str, Any]]:
+    """The ``spec.groups`` of the environment's PrometheusRule (also a valid Prometheus rule file).
+
+    A preview gets none: ``preview_rule_groups`` covers every preview at once.
+    """
+    if env.preview:
+        return []
+    return _groups(Scope(env), env.alert_tier, {"namespace": env.namespace, "environment": env.name})
+
+
+def preview_rule_groups(development: EnvironmentConfig) -> list[dict[str, Any]]:
+    """One rule set for every preview: selects ``tier="preview"``, alerts per ``namespace`` at tier ``preview``.
+
+    Built from the environment previews derive from (development): their thresholds and sizes are its own.
+    100 previews cost these rules once, not 100 times, and the set never changes when a preview comes or goes.
+    """
+    groups = _groups(Scope(development, previews=True), "preview", {})
+    return [{**group, "name": f"{group['name']}_previews"} for group in groups]

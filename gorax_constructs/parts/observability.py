@@ -1,4 +1,9 @@
-"""Scraping, alerting and the dashboard of one environment, for prometheus-operator and Grafana."""
+"""Scraping, alerting and the dashboard of one environment, for prometheus-operator and Grafana.
+
+A preview ships only its two monitors: its series carry ``tier="preview"``,
+and the environment whose ``monitoring.preview_monitoring`` is set
+(development) carries the one dashboard and the one rule set of all previews.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from typing import Any
 from constructs import Construct
 
 from ..configuration.naming import API, WORKER, Naming
-from .alerts import API_JOB, WORKER_JOB, rule_groups
-from .dashboard import dashboard_json
+from .alerts import API_JOB, WORKER_JOB, preview_rule_groups, rule_groups
+from .dashboard import PREVIEWS_UID, dashboard, dashboard_json, preview_dashboard
 from .manifest import ChartPart
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
+TIER_LABEL = "tier"
 
 
 class Observability(ChartPart):
@@ -24,7 +30,10 @@ class Observability(ChartPart):
     Service would exist only for scraping, be one more object per environment,
     and could drift from the pods; the PodMonitor selects the pods by the same
     immutable selector labels as their Deployment. Both monitors relabel
-    ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use.
+    ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use,
+    and set the target label ``tier`` (``env.alert_tier``): prometheus-operator
+    turns ``relabelings`` into the scrape's ``relabel_configs``, so every series
+    and ``up`` of the target carries it, and one rule set can select all previews.
 
     The monitors and the rule carry ``env.monitoring.prometheus_labels`` (default
     ``release: kube-prometheus-stack``), the labels the cluster's Prometheus
@@ -49,7 +58,10 @@ class Observability(ChartPart):
                 "path": "/metrics",
                 "interval": monitoring.scrape_interval,
                 "scrapeTimeout": monitoring.scrape_timeout,
-                "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": job}],
+                "relabelings": [
+                    {"action": "replace", "targetLabel": "job", "replacement": job},
+                    {"action": "replace", "targetLabel": TIER_LABEL, "replacement": env.alert_tier},
+                ],
             }
 
         namespaces = {"matchNames": [env.namespace]}
@@ -77,6 +89,8 @@ class Observability(ChartPart):
                 },
             },
         )
+        if env.preview:
+            return
         self.add_manifest(
             {
                 "apiVersion": MONITORING_API,
@@ -85,12 +99,31 @@ class Observability(ChartPart):
                 "spec": {"groups": rule_groups(env)},
             },
         )
-        self.dashboard_name = naming.name("dashboard")
+        dashboard_name = naming.name("dashboard")
         self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": metadata(self.dashboard_name, extra={DASHBOARD_LABEL: "1"}),
-                "data": {f"gorax-{env.name}.json": dashboard_json(env)},
+                "metadata": metadata(dashboard_name, extra={DASHBOARD_LABEL: "1"}),
+                "data": {f"gorax-{env.name}.json": dashboard_json(dashboard(env))},
             },
         )
+        if monitoring.preview_monitoring:
+            # Every preview's rules and dashboard, once: they select previews by label, never by name,
+            # so this output does not change when a preview comes or goes.
+            self.add_manifest(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "PrometheusRule",
+                    "metadata": metadata(naming.name("previews-alerts"), extra=selected_by),
+                    "spec": {"groups": preview_rule_groups(env)},
+                },
+            )
+            self.add_manifest(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": metadata(naming.name("previews-dashboard"), extra={DASHBOARD_LABEL: "1"}),
+                    "data": {f"{PREVIEWS_UID}.json": dashboard_json(preview_dashboard(env))},
+                },
+            )

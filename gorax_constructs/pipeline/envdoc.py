@@ -26,6 +26,8 @@ Where each value comes from:
   A threshold is a number that a rule's PromQL compares with (``> 0.1``,
   ``< 3``); only the alerts whose thresholds differ between the rendered
   environments get a row.
+- **The previews section** comes from the objects too: the PrometheusRule whose rules carry
+  ``tier: preview`` and the dashboard ConfigMap with a ``namespace`` variable (development's).
 - **The typed config**, only for what no object says: which host is the API
   host and which the webhooks host (``api_host`` / ``webhooks_host``), and
   what a NetworkPolicy peer *is* (``network``: that the ``postgres`` namespace
@@ -615,7 +617,13 @@ def _thresholds(expr: str) -> str:
     return "<br>".join(parts)
 
 
+def _is_preview_rule(rule: Obj) -> bool:
+    return (rule.get("labels") or {}).get("tier") == "preview"
+
+
 def _alert_rows(views: Sequence[EnvironmentView]) -> list[tuple[str, list[str]]]:
+    """One row per alert whose threshold or severity differs: ``> 0.05 (critical)``; the previews' rules
+    (development carries them) are in the previews section, not in development's column."""
     per_view: list[dict[str, str]] = []
     order: list[str] = []
     for view in views:
@@ -623,13 +631,14 @@ def _alert_rows(views: Sequence[EnvironmentView]) -> list[tuple[str, list[str]]]
         for rule_object in view.of_kind("PrometheusRule"):
             for group in rule_object["spec"].get("groups") or []:
                 for rule in group.get("rules") or []:
-                    if "alert" in rule:
-                        alerts[rule["alert"]] = _thresholds(str(rule["expr"])) or "—"
+                    if "alert" in rule and not _is_preview_rule(rule):
+                        severity = (rule.get("labels") or {}).get("severity", "no severity")
+                        alerts[rule["alert"]] = f"{_thresholds(str(rule['expr'])) or '—'} ({severity})"
         order += [a for a in alerts if a not in order]
         per_view.append(alerts)
     rows = []
     for alert in order:
-        cells = [alerts.get(alert, "not defined") for alerts in per_view]
+        cells = [alerts.get(alert, "not carried") for alerts in per_view]
         if len(set(cells)) > 1:
             rows.append((f"alert {_code(alert)}", cells))
     return rows
@@ -668,7 +677,8 @@ def _table(views: Sequence[EnvironmentView]) -> str:
     lines += [
         "",
         "Rate limits are counted per client IP and per edge replica (ingress-nginx controller or Envoy pod).",
-        "Alerts not listed have the same thresholds in every environment (PrometheusRule `<prefix>-gorax-alerts`).",
+        "Alerts not listed have the same thresholds and severity in every environment (PrometheusRule",
+        "`<prefix>-gorax-alerts`); the severity is capped by the tier, see `docs/runbook.md`.",
     ]
     return "\n".join(lines)
 
@@ -942,6 +952,48 @@ def _diagram(view: EnvironmentView) -> str:
 # The document ------------------------------------------------------------------------------------------------------
 
 
+def _previews(views: Sequence[EnvironmentView]) -> str | None:
+    """How to look at a preview: the one dashboard and the one rule set, read from the objects that carry them."""
+    for view in views:
+        rules = [
+            o
+            for o in view.of_kind("PrometheusRule")
+            for g in o["spec"].get("groups") or []
+            if any(_is_preview_rule(r) for r in g.get("rules") or [])
+        ]
+        dashboards = [
+            (o, key)
+            for o in view.of_kind("ConfigMap")
+            if _labels(o["metadata"]).get("grafana_dashboard") == "1"
+            for key, text in (o.get("data") or {}).items()
+            if any(v.get("name") == "namespace" for v in (json.loads(text).get("templating") or {}).get("list") or [])
+        ]
+        if not rules or not dashboards:
+            continue
+        rule = rules[0]
+        carried = [r for g in rule["spec"]["groups"] for r in g.get("rules") or [] if _is_preview_rule(r)]
+        severities = " or ".join(_code(s) for s in sorted({str(r["labels"].get("severity")) for r in carried}))
+        config_map, key = dashboards[0]
+        uid = json.loads(config_map["data"][key])["uid"]
+        return "\n".join(
+            [
+                "## Previews",
+                "",
+                'Every preview `<name>` runs in namespace `gorax-<name>`; its scraped series carry `tier="preview"`.',
+                f"All previews share one dashboard and one rule set, carried by {view.env.name}'s output",
+                "(they select previews by that label, so they do not change when a preview comes or goes):",
+                "",
+                f"- **Dashboard**: Grafana uid `{uid}` (ConfigMap `{_name(config_map)}` in `{view.namespace}`); pick",
+                f"  the preview's namespace at the top, or open `/d/{uid}?var-namespace=gorax-<name>`.",
+                f"- **Alerts**: PrometheusRule `{_name(rule)}` in `{view.namespace}`, {len(carried)} rules evaluated",
+                f'  once for all previews, at severity {severities}, labelled `tier="preview"` and the preview\'s',
+                '  `namespace`: `ALERTS{tier="preview", namespace="gorax-<name>"}` in Prometheus, or the filter',
+                '  `tier="preview"` in Alertmanager (README, "Observability", routes it to no pager).',
+            ]
+        )
+    return None
+
+
 def render_environments(environments: Sequence[tuple[EnvironmentConfig, Sequence[dict]]]) -> str:
     """The Markdown of ``docs/environments.md`` for these environments, in this order (columns and sections).
 
@@ -949,5 +1001,6 @@ def render_environments(environments: Sequence[tuple[EnvironmentConfig, Sequence
     parsed ``dist/<environment>/`` files); they are only read.
     """
     views = [EnvironmentView(env, objects) for env, objects in environments]
-    parts = [HEADER, _table(views), LEGEND, *(_diagram(view) for view in views)]
+    previews = _previews(views)
+    parts = [HEADER, _table(views), *([previews] if previews else []), LEGEND, *(_diagram(view) for view in views)]
     return "\n\n".join(parts) + "\n"
