@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..configuration.edge import IssuedTls
 from ..configuration.naming import API, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
@@ -74,7 +75,7 @@ class NetworkPolicies(ChartPart):
             egress=[database, otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
-        if env.edge.mode == "ingress-nginx":
+        if env.edge.mode == "ingress-nginx" and isinstance(env.edge.tls, IssuedTls):
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import cdk8s
 from constructs import Construct
 
-from ..parts.argocd import ArgoCdApplications
+from ..parts.argocd import ARGOCD_CM_PATCH, ArgoCdApplications, Kind, argocd_cm_patch, group_kind
 from ..parts.chart import EnvironmentChart
 from ..parts.manifest import ManifestChart, file_name
-from .catalog import PREVIEWS_FOLDER, Catalog
+from .catalog import PREVIEWS_FOLDER, PROBE, Catalog
 from .kustomize import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
 from .validation import crd_dir, document_errors
 from .yaml_format import stringify
@@ -122,11 +122,27 @@ def synth_catalog(catalog: Catalog, outdir: Path) -> list[EnvironmentChart]:
     permanent = [EnvironmentChart(app, env) for env in catalog.permanent]
     for chart in permanent:
         emit(chart, chart.env.name)
+    charts = list(permanent)
     for env in catalog.previews:
-        emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}")
+        charts.append(EnvironmentChart(previews, env))
+        emit(charts[-1], f"{PREVIEWS_FOLDER}/{env.name}")
+    # Each AppProject allows exactly the kinds its environments emit; the previews' project those of a
+    # preview built and never written (charts not handed to the output are not synthesized).
+    charts.append(EnvironmentChart(Construct(app, PROBE), catalog.preview_probe()))
+    kinds: dict[str, set[Kind]] = {}
+    for chart in charts:
+        kinds.setdefault(chart.env.argocd.project, set()).update(group_kind(body) for body in chart.to_json())
     argocd = ManifestChart(app, ARGOCD_FOLDER)
-    ArgoCdApplications(argocd, "applications", gitops=catalog.gitops, environments=catalog.permanent)
+    ArgoCdApplications(
+        argocd,
+        "applications",
+        gitops=catalog.gitops,
+        environments=catalog.permanent,
+        previews=catalog.preview_target,
+        kinds=kinds,
+    )
     emit(argocd, ARGOCD_FOLDER)
+    output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
     output.finish()
     if problems:
         raise InvalidOutput("\n".join(problems))
