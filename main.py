@@ -2,17 +2,24 @@
 and regenerate ``docs/environments.md`` from the same objects.
 
 Run by ``make synth`` (directly) and by ``cdk8s synth`` (which first empties the
-staging folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``).
+staging folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``). Any other
+``CDK8S_OUTDIR`` -- ``cdk8s synth --stdout`` (a temporary folder the CLI prints),
+``cdk8s synth -o <folder>`` -- only exports the manifests there: ``dist/`` and
+``docs/`` are left alone.
 """
 
 import os
 import sys
 from pathlib import Path
 
+import yaml
+
 from gorax_constructs.configuration.errors import ConfigError
 
 DIST = Path("dist")
 STAGING = Path("build/synth")
+"""cdk8s.yaml's ``output``: a ``CDK8S_OUTDIR`` equal to it means ``cdk8s synth`` without flags."""
+CDK8S_CONFIG = Path("cdk8s.yaml")
 ENVIRONMENTS_DOC = Path("docs/environments.md")
 
 
@@ -39,13 +46,32 @@ def main() -> int:
     if staging.resolve() == DIST.resolve():
         print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
         return 1
+    if staging.resolve() != STAGING.resolve():
+        try:
+            synth_catalog(catalog, staging, export=True)
+        except InvalidOutput as error:
+            print(f"gorax: the synthesized output is invalid:\n{error}", file=sys.stderr)
+            return 1
+        # stderr: with --stdout, the CLI prints the manifests on stdout.
+        print(f"gorax: manifests of {len(catalog.output_folders())} folders written to {staging}", file=sys.stderr)
+        return 0
+    if "validations" in yaml.safe_load(CDK8S_CONFIG.read_text()):
+        print(
+            f"gorax: {CDK8S_CONFIG} lists validations, which cdk8s synth runs only after the app has replaced "
+            f"{DIST}/; {DIST}/ left unchanged. Run plugins with `cdk8s synth --stdout` (nothing is promoted "
+            "there); policies that must hold before promotion belong in gorax_constructs/pipeline/policies.py.",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        charts = synth_catalog(catalog, staging)
+        outputs = synth_catalog(catalog, staging)
         promote(staging, DIST, catalog.output_folders())
     except (InvalidOutput, PromotionError) as error:
         print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    write_atomically(ENVIRONMENTS_DOC, render_environments([(chart.env, chart.to_json()) for chart in charts]))
+    write_atomically(
+        ENVIRONMENTS_DOC, render_environments([(out.env, out.objects) for out in outputs[: len(catalog.permanent)]])
+    )
     folders = catalog.output_folders()
     shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
     print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")

@@ -29,6 +29,7 @@ _PARTS = (
     "NetworkPolicies",
     "Observability",
     "Platform",
+    "Secrets",
     "WorkerPool",
 )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CDK8S_CLI = REPO / "node_modules" / ".bin" / "cdk8s"
+STDOUT_PREVIEW = "pr-stdout"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -79,4 +80,14 @@ def start_all(root: Path) -> dict[str, Run]:
         cli = copy_project(root / "cdk8s-cli")
         shutil.rmtree(cli / "dist" / "staging")
         runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+
+        stdout = copy_project(root / "cdk8s-stdout")
+        with (stdout / "previews.yaml").open("a") as previews:
+            previews.write(f"  - name: {STDOUT_PREVIEW}\n    owner: someone\n    expires: '2099-01-01'\n")
+        runs["cdk8s-stdout"] = start(stdout, [str(CDK8S_CLI), "synth", "--stdout", "--no-check-upgrade"])
+
+        plugins = copy_project(root / "cdk8s-validations")
+        with (plugins / "cdk8s.yaml").open("a") as config:
+            config.write("validations:\n  - package: ./policy-plugin\n    class: Policy\n    version: 0.0.0\n")
+        runs["cdk8s-validations"] = start(plugins, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
     return runs

@@ -55,9 +55,14 @@ BLOCKING_HEALTH = {
     ("apps", "Deployment"): "gitops-engine/pkg/health/health_deployment.go",
     ("batch", "Job"): "gitops-engine/pkg/health/health_job.go",
     ("", "Service"): "gitops-engine/pkg/health/health_service.go",
+    ("bitnami.com", "SealedSecret"): "resource_customizations/bitnami.com/SealedSecret/health.lua",
+    ("keda.sh", "ScaledObject"): "resource_customizations/keda.sh/ScaledObject/health.lua",
 }
 """Kinds whose health Argo CD checks and that can stay Progressing or turn Degraded (argo-cd v3.5.1)."""
-GATES = {("external-secrets.io", "ExternalSecret"): "the migration Job and the pods read the Secret it writes"}
+GATES = {
+    ("external-secrets.io", "ExternalSecret"): "the migration Job and the pods read the Secret it writes",
+    ("bitnami.com", "SealedSecret"): "the migration Job and the pods read the Secret it unseals",
+}
 """Blocking kinds allowed before the workloads: what the migration hook or the pods cannot run without."""
 
 

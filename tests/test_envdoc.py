@@ -146,7 +146,7 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
             assert rows[f"{title} replicas (HPA min–max)"][i] == f"{hpa['minReplicas']}–{hpa['maxReplicas']}"
             targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["metrics"]}
             expected = f"cpu {targets['cpu']}% · memory {targets['memory']}%"
-            assert rows[f"{title} HPA utilization targets"][i] == expected
+            assert rows[f"{title} autoscaling signals"][i] == expected
             resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
             for kind in ("cpu", "memory"):
                 expected = f"{resources['requests'][kind]} / {resources['limits'][kind]}"
@@ -339,3 +339,54 @@ def test_committed_environments_doc_matches_a_fresh_synth(synthesized):
     fresh = render_environments([(synthesized[name].env, synthesized[name].objects) for name in PERMANENT])
     committed = (REPO / "docs" / "environments.md").read_text()
     assert committed == fresh, "docs/environments.md is stale; run `make synth` and commit"
+
+
+def test_source_identity_and_scaling_signal_of_every_option(options_synthesized):
+    """The guide's other options show in the table as the objects make them (tests/option_environments.py)."""
+    outputs = list(options_synthesized.values())
+    rows = table(render(outputs))
+    for i, output in enumerate(outputs):
+        env = output.env
+        secret = f"{env.prefix}-gorax-secrets"
+        sealed, provider_classes = output.of_kind("SealedSecret"), output.of_kind("SecretProviderClass")
+        if sealed:
+            assert rows["secret source"][i] == f"SealedSecret `{secret}` (Sealed Secrets controller)"
+        else:
+            (spc,) = provider_classes
+            provider = spc["spec"]["provider"]
+            assert rows["secret source"][i] == f"SecretProviderClass `{secret}` (Secrets Store CSI, `{provider}`)"
+        (account,) = output.of_kind("ServiceAccount")
+        annotations = account["metadata"].get("annotations", {})
+        identity = [
+            v for k, v in annotations.items() if k.endswith(("/role-arn", "/gcp-service-account", "/client-id"))
+        ]
+        if not identity:
+            assert rows["workload identity"][i] == "none"
+        assert all(f"`{value}`" in rows["workload identity"][i] for value in identity)
+        scaled = output.of_kind("ScaledObject")
+        worker_hpa = [
+            h for h in output.of_kind("HorizontalPodAutoscaler") if h["metadata"]["name"].endswith("worker-hpa")
+        ]
+        if scaled:
+            (obj,) = scaled
+            assert worker_hpa == []
+            hpa = obj["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"]
+            assert rows["worker autoscaler"][i] == f"KEDA ScaledObject `{obj['metadata']['name']}` (owns HPA `{hpa}`)"
+            (trigger,) = [t for t in obj["spec"]["triggers"] if t["type"] == "prometheus"]
+            assert (
+                f"queue depth {trigger['metadata']['threshold']} per pod (Prometheus)"
+                in rows["worker autoscaling signals"][i]
+            )
+            assert (
+                rows["worker replicas (HPA min–max)"][i]
+                == f"{obj['spec']['minReplicaCount']}–{obj['spec']['maxReplicaCount']}"
+            )
+        else:
+            (hpa,) = worker_hpa
+            external = [m["external"] for m in hpa["spec"]["metrics"] if m["type"] == "External"]
+            suffix = " + Prometheus Adapter" if external else ""
+            assert rows["worker autoscaler"][i] == f"HPA `{hpa['metadata']['name']}`{suffix}"
+            for metric in external:
+                expected = f"queue depth {metric['target']['averageValue']} per pod (External)"
+                assert expected in rows["worker autoscaling signals"][i]
+    assert len({cell for cell in rows["worker autoscaler"]}) == 4  # each mode is told apart

@@ -44,3 +44,64 @@ def test_public_names_import():
     from gorax_constructs.environments import ENVIRONMENTS
 
     assert ENVIRONMENTS
+
+
+LAYERS = {"configuration": 0, "environments": 1, "parts": 2, "extensions": 3, "pipeline": 4}
+
+
+def runtime_imports() -> dict[str, set[str]]:
+    """Each gorax_constructs module's imports of other gorax_constructs modules (not under TYPE_CHECKING)."""
+    import ast
+
+    package = REPO / "gorax_constructs"
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_text())
+        typing_only = {
+            id(n)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for n in ast.walk(node)
+        }
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and id(node) not in typing_only and node.level:
+                base = module.split(".") if parts[-1] == "__init__" else module.split(".")[:-1]
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+                found.add(target)
+        graph[module] = {t for t in found if t != module}
+    return graph
+
+
+def layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_imports_go_one_way_and_have_no_cycles():
+    graph = runtime_imports()
+    upward = [
+        f"{m} -> {t}"
+        for m, targets in graph.items()
+        for t in targets
+        if layer(m) is not None and layer(t) is not None and layer(t) > layer(m)
+    ]
+    assert upward == []
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in visiting, " -> ".join((*path, module))
+        if module in done:
+            return
+        visiting.add(module)
+        for target in graph.get(module, ()):
+            visit(target, (*path, module))
+        visiting.discard(module)
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())

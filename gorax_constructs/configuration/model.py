@@ -18,10 +18,11 @@ from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem
 from .gitops import ArgoCdTarget
+from .identity import IDENTITY_TYPES, WorkloadIdentity
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
-from .secrets import ExistingSecret, SecretSource
+from .secrets import CSI_PROVIDERS, CsiSecretStore, ExistingSecret, SecretSource
 from .tracing import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
@@ -39,6 +40,9 @@ ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$"
 LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
+PROMETHEUS_URL = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
+QueueDepthImplementation = Literal["prometheus-adapter", "keda"]
+QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,13 +120,59 @@ class Resources:
 
 
 @dataclass(frozen=True, kw_only=True)
+class QueueDepth:
+    """Scale the workers on pending workflows per worker (``gorax_queue_depth``), besides CPU and memory.
+
+    The autoscaler takes the largest of the replica counts its metrics ask for, so workers still scale out
+    when they are CPU- or memory-bound with a short queue. Two implementations (README "Autoscaling on
+    queue depth"):
+
+    - ``prometheus-adapter``: our HPA gets an ``External`` metric ``gorax_queue_depth`` that Prometheus
+      Adapter serves from Prometheus (the adapter rule to add is in the README).
+    - ``keda``: a KEDA ``ScaledObject`` with a ``prometheus`` trigger; KEDA creates and owns the HPA (same
+      name, range and behaviour), so no HPA of ours is emitted.
+
+    Attributes:
+        target_per_worker: pending workflows one worker should have to itself (``AverageValue`` target).
+        implementation: ``prometheus-adapter`` or ``keda``.
+        queue: the ``queue`` label of ``gorax_queue_depth`` (default ``default``, as the alerts use).
+        prometheus_url: where KEDA's operator queries Prometheus (``keda`` only); default the
+            prometheus-operator's ``prometheus-operated`` Service in ``monitoring``.
+    """
+
+    target_per_worker: int
+    implementation: QueueDepthImplementation
+    queue: str = "default"
+    prometheus_url: str = "http://prometheus-operated.monitoring.svc:9090"
+
+    def problems(self) -> Iterator[Problem]:
+        value = self.target_per_worker
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100000:
+            yield Problem("target_per_worker", value, "an integer from 1 to 100000 (pending workflows per worker)")
+        if self.implementation not in QUEUE_DEPTH_IMPLEMENTATIONS:
+            yield Problem("implementation", self.implementation, f"one of {', '.join(QUEUE_DEPTH_IMPLEMENTATIONS)}")
+        if not isinstance(self.queue, str) or not re.match(r"^[A-Za-z0-9_.-]{1,63}$", self.queue):
+            yield Problem("queue", self.queue, "a queue name of letters, digits, '_', '.', '-'")
+        if not isinstance(self.prometheus_url, str) or not PROMETHEUS_URL.match(self.prometheus_url):
+            yield Problem(
+                "prometheus_url",
+                self.prometheus_url,
+                "an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090'",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Autoscaling:
-    """HorizontalPodAutoscaler range and utilization targets (percent of requests)."""
+    """HorizontalPodAutoscaler range and utilization targets (percent of requests).
+
+    ``queue_depth`` (workers only, default none) adds the queue-depth signal; see ``QueueDepth``.
+    """
 
     min_replicas: int
     max_replicas: int
     cpu_utilization: int
     memory_utilization: int
+    queue_depth: QueueDepth | None = None
 
     def problems(self) -> Iterator[Problem]:
         if not isinstance(self.min_replicas, int) or self.min_replicas < 1:
@@ -135,6 +185,11 @@ class Autoscaling:
             value = getattr(self, name)
             if not isinstance(value, int) or not 1 <= value <= 100:
                 yield Problem(name, value, "a percentage from 1 to 100")
+        if self.queue_depth is not None:
+            if not isinstance(self.queue_depth, QueueDepth):
+                yield Problem("queue_depth", self.queue_depth, "a QueueDepth or None")
+            else:
+                yield from (p.under("queue_depth") for p in self.queue_depth.problems())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -268,6 +323,7 @@ class EnvironmentConfig:
         name: environment name; also the chart id and the ``dist/<name>/`` folder.
         tier: which rules apply (development allows mutable tags and ``*`` CORS).
         secrets: where the pods' Secret comes from (default: created out of band).
+        identity: the cloud workload identity of the pods' ServiceAccount (default none; ``identity.py``).
         zone_spread: spread each component's pods across zones and nodes (default off).
         prefix: the guide's object-name prefix (``dev`` gives ``dev-gorax-api``).
         namespace: the Kubernetes namespace everything lives in.
@@ -307,6 +363,7 @@ class EnvironmentConfig:
     )
     extra_labels: tuple[tuple[str, str], ...] = ()
     secrets: SecretSource = field(default_factory=ExistingSecret)
+    identity: WorkloadIdentity | None = None
     migration: Migration = field(default_factory=Migration)
     zone_spread: bool = False
     ephemeral: bool = False
@@ -382,6 +439,13 @@ class EnvironmentConfig:
                 f"at least workflow_timeout_seconds ({self.workflow_timeout_seconds}) so a running step can finish",
             )
         yield from (p.under("secrets") for p in self.secrets.problems())
+        yield from self._identity_problems()
+        if self.api.autoscaling.queue_depth is not None:
+            yield Problem(
+                "api.autoscaling.queue_depth",
+                self.api.autoscaling.queue_depth,
+                "None: only workers scale on queue depth",
+            )
         yield from (p.under("migration") for p in self.migration.problems())
         for flag, enabled in self.features:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
@@ -389,6 +453,23 @@ class EnvironmentConfig:
         for key, value in self.extra_labels:
             if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
                 yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
+
+    def _identity_problems(self) -> Iterator[Problem]:
+        if self.identity is not None:
+            if not isinstance(self.identity, IDENTITY_TYPES):
+                yield Problem("identity", self.identity, "AwsIrsa, GkeWorkloadIdentity, AzureWorkloadIdentity or None")
+                return
+            yield from (p.under("identity") for p in self.identity.problems())
+        if isinstance(self.secrets, CsiSecretStore) and self.secrets.provider in CSI_PROVIDERS:
+            provider = self.secrets.provider
+            if self.identity is None:
+                yield Problem(
+                    "identity",
+                    None,
+                    f"a workload identity for '{provider}' (the CSI provider signs in as the pods' ServiceAccount)",
+                )
+            elif self.identity.provider != provider:
+                yield Problem("secrets.provider", provider, f"the identity's provider '{self.identity.provider}'")
 
 
 def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:

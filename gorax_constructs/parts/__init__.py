@@ -10,6 +10,7 @@ from .migration import MigrationJob
 from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform
+from .secrets import Secrets
 from .workloads import ApiService, WorkerPool
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "NetworkPolicies",
     "Observability",
     "Platform",
+    "Secrets",
     "WorkerPool",
 ]

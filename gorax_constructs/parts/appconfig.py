@@ -6,9 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from constructs import Construct
+
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import API, WORKER, Naming
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 
 BOTH = (API.name, WORKER.name)
 
@@ -66,7 +68,7 @@ class AppConfig(ChartPart):
     into an un-hashed ConfigMap and never rolled).
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         self.name = naming.name("config")
         self.settings = settings_for(naming.env)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.gitops import ArgoCdTarget, GitOpsConfig
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import APP, MANAGED_BY
-from .manifest import Body, ChartPart, Scope
+from .manifest import Body, ChartPart
 
 MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -49,7 +51,7 @@ class ArgoCdApplications(ChartPart):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         gitops: GitOpsConfig,

@@ -14,7 +14,7 @@ from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform
 from .quota import NamespaceQuota
-from .secrets import add_secret_source
+from .secrets import Secrets
 from .telemetry import tracing_env
 from .workloads import ApiService, WorkerPool
 
@@ -22,19 +22,28 @@ from .workloads import ApiService, WorkerPool
 class EnvironmentChart(ManifestChart):
     """Every object of one environment, composed from the parts in this package.
 
-    The chart id is the environment name (``synth_catalog`` writes it to
+    The chart id is the environment name (the pipeline writes it to
     ``dist/<environment>/`` or ``dist/previews/<name>/``). Resource-name hashes
     are off: names come from ``Naming`` and never from the construct path.
+    Anything else added to the chart -- ``ApiObject``, cdk8s-plus-27, classes
+    from ``imports/`` -- is part of its output too, and gets the environment's
+    namespace and labels (cdk8s's chart ``namespace``/``labels``) and its kind's
+    sync wave (README, "Extending an environment").
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:
-        super().__init__(scope, env.name)
-        self.env = env
         naming = Naming(env)
+        super().__init__(scope, env.name, namespace=env.namespace, labels=naming.labels())
+        self.env = env
+        self.naming = naming
         self.platform = Platform(self, "platform", naming=naming)
         self.app_config = AppConfig(self, "config", naming=naming)
-        self.secrets = add_secret_source(self, naming=naming)
-        shared = {"naming": naming, "secrets": self.secrets, "service_account_name": self.platform.service_account_name}
+        self.secrets = Secrets(self, "secrets", naming=naming)
+        shared = {
+            "naming": naming,
+            "secrets": self.secrets.refs,
+            "service_account_name": self.platform.service_account_name,
+        }
         self.api = ApiService(
             self, "api", app_config=self.app_config, extra_env=tracing_env(naming, API.name), **shared
         )

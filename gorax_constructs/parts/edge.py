@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from constructs import Construct
+
 from ..configuration.edge import EdgeConfig, HostEdge, IssuedTls, WildcardTls
 from ..configuration.naming import API, API_SERVICE_PORT, NGINX
-from .manifest import Body, ChartPart, Scope
+from .manifest import Body, ChartPart
 
 CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
@@ -58,7 +60,7 @@ class Edge(ChartPart):
     names), ``hosts`` and ``certificate_name`` (ingress-nginx mode, ``IssuedTls``).
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         self.naming = naming

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.naming import Naming
 from ..configuration.secrets import DATABASE_URL
 from ..configuration.syncwaves import HOOK
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 from .pods import (
     EnvVar,
     container_env,
@@ -52,7 +54,7 @@ class MigrationJob(ChartPart):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -74,6 +76,7 @@ class MigrationJob(ChartPart):
             "kustomize.toolkit.fluxcd.io/force": "enabled",
         }
         volumes, mounts = scratch_volumes({"tmp": "/tmp"})
+        volumes, mounts = volumes + secrets.volumes(), mounts + secrets.volume_mounts()
         container: dict[str, Any] = {
             "name": "migrate",
             "image": image.reference,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from constructs import Construct
+
 from ..configuration.edge import IssuedTls
-from ..configuration.naming import API, WORKER
+from ..configuration.identity import PUBLIC_HTTPS
+from ..configuration.naming import API, COMPONENT_LABEL, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
     ACME_SOLVER_PORT,
@@ -15,7 +18,7 @@ from ..configuration.network import (
     NetworkConfig,
     namespace_labels,
 )
-from .manifest import Body, ChartPart, Scope
+from .manifest import Body, ChartPart
 
 if TYPE_CHECKING:
     from ..configuration.naming import Naming
@@ -32,6 +35,10 @@ class NetworkPolicies(ChartPart):
     - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
       HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
     - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
+    - ``<prefix>-gorax-workload-identity`` (only with ``identity``): the API, worker and migration pods (all
+      run as the ServiceAccount that carries the identity) to where the identity's token exchange goes: GKE's
+      metadata server (169.254.169.254:80, 169.254.169.252:988), or HTTPS outside the private ranges for AWS
+      STS and Microsoft Entra ID (no fixed addresses; NetworkPolicy cannot name hosts).
     - ``<prefix>-gorax-acme-solver`` (``ingress-nginx`` edge): from the ingress controller to cert-manager's
       HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
       Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
@@ -43,7 +50,7 @@ class NetworkPolicies(ChartPart):
         naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         self.naming = naming
@@ -75,6 +82,17 @@ class NetworkPolicies(ChartPart):
             egress=[database, otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
+        if env.identity is not None:
+            identity_egress = [
+                {
+                    "to": external["to"] if e.cidr == PUBLIC_HTTPS else [{"ipBlock": {"cidr": e.cidr}}],
+                    "ports": [{"protocol": "TCP", "port": e.port}],
+                }
+                for e in env.identity.egress
+            ]
+            runs_as_account = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name, MIGRATION]}
+            selector = {k: v for k, v in naming.selector(API.name).items() if k != COMPONENT_LABEL}
+            self._policy("workload-identity", selector, egress=identity_egress, expressions=[runs_as_account])
         if env.edge.mode == "ingress-nginx" and isinstance(env.edge.tls, IssuedTls):
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
@@ -86,8 +104,12 @@ class NetworkPolicies(ChartPart):
         *,
         ingress: list[Body] | None = None,
         egress: list[Body] | None = None,
+        expressions: list[Body] | None = None,
     ) -> None:
-        spec: Body = {"podSelector": {"matchLabels": pod_selector} if pod_selector else {}, "policyTypes": []}
+        selector: Body = {"matchLabels": pod_selector} if pod_selector else {}
+        if expressions:
+            selector["matchExpressions"] = expressions
+        spec: Body = {"podSelector": selector, "policyTypes": []}
         if ingress is not None:
             spec["policyTypes"].append("Ingress")
             spec["ingress"] = ingress

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, rule_groups
 from .dashboard import dashboard_json
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
@@ -30,7 +32,7 @@ class Observability(ChartPart):
     for the Grafana sidecar (which must watch all namespaces).
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         monitoring = env.monitoring

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs import Construct
+
 from ..configuration.naming import Naming
 from ..configuration.syncwaves import SYNC_OPTIONS
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 
 POD_SECURITY_LEVEL = "restricted"
 
@@ -17,12 +19,12 @@ class Platform(ChartPart):
     The namespace enforces, audits and warns at ``restricted``, so a pod
     template that would weaken it is rejected at admission, not discovered
     later. The ServiceAccount does not mount an API token: Gorax never calls
-    the Kubernetes API.
+    the Kubernetes API (a workload identity's webhook projects its own token).
 
     Exposes ``service_account_name`` for the workloads.
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         env = naming.env
         namespace_labels = naming.labels()
@@ -39,11 +41,15 @@ class Platform(ChartPart):
             namespace["annotations"] = {SYNC_OPTIONS: "Delete=false,Prune=false"}
         self.add_manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace})
         self.service_account_name = naming.name()
+        account_metadata = naming.metadata(self.service_account_name)
+        if env.identity is not None:
+            # The cloud's workload identity (IRSA role, GKE or Azure identity) is bound to this account.
+            account_metadata["annotations"] = env.identity.annotations
         self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "ServiceAccount",
-                "metadata": naming.metadata(self.service_account_name),
+                "metadata": account_metadata,
                 "automountServiceAccountToken": False,
             },
         )

@@ -111,6 +111,8 @@ def config_checksum(config_env: Sequence[EnvVar], data: dict[str, str]) -> str:
 
 def pod_template_metadata(naming: Naming, component: str, version: str, annotations: dict[str, str]) -> dict[str, Any]:
     metadata: dict[str, Any] = {"labels": naming.component_labels(component, version)}
+    if naming.env.identity is not None:
+        metadata["labels"].update(naming.env.identity.pod_labels)  # Azure's webhook acts on labelled pods only
     if annotations:
         metadata["annotations"] = annotations
     return metadata

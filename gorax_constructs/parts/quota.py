@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import cdk8s
+from constructs import Construct
+
 from ..configuration.naming import Naming
 from ..configuration.quantities import cpu_millicores, memory_bytes
-from .manifest import Body, ChartPart, Scope
+from .manifest import Body, ChartPart
 
 RESOURCES = ("cpu", "memory")
 
@@ -54,12 +57,12 @@ class NamespaceQuota(ChartPart):
     Add it after the workloads.
     """
 
-    def __init__(self, scope: Scope, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
         super().__init__(scope, id)
         totals: dict[str, Decimal] = {}
         pods = 0
         containers: list[dict[str, Any]] = []
-        for count, template in pod_budget(self.chart.to_json()):
+        for count, template in pod_budget(self._siblings()):
             pods += count
             for container in template["spec"]["containers"]:
                 containers.append(container["resources"])
@@ -97,3 +100,9 @@ class NamespaceQuota(ChartPart):
                 },
             }
         )
+
+    def _siblings(self) -> list[Body]:
+        """The objects added so far: the chart's plain-dict bodies, or (in an ordinary chart) the scope's ApiObjects."""
+        if self.chart is not None:
+            return [body for body, _ in self.chart.objects([])]
+        return [c.to_json() for c in self.node.scope.node.find_all() if isinstance(c, cdk8s.ApiObject)]

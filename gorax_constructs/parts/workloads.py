@@ -1,6 +1,7 @@
 """The two Gorax components: the API service and the worker pool.
 
-Each is a Deployment with its HorizontalPodAutoscaler and PodDisruptionBudget
+Each is a Deployment with its HorizontalPodAutoscaler (or, for workers scaling on
+queue depth through KEDA, a ScaledObject whose HPA KEDA owns) and PodDisruptionBudget
 (the API also has its ClusterIP Service). Values come from the deployment
 guide; what the old kustomize setup got wrong is fixed here:
 
@@ -23,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..configuration.model import ComponentConfig
+from constructs import Construct
+
+from ..configuration.model import Autoscaling, ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET
 from .appconfig import AppConfig
-from .manifest import ChartPart, Scope
+from .manifest import ChartPart
 from .pods import (
     CHECKSUM_ANNOTATION,
     EnvVar,
@@ -101,7 +104,7 @@ class Workload(ChartPart):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -158,23 +161,42 @@ class Workload(ChartPart):
             },
         )
         scaling = config.autoscaling
-        self.add_manifest(
-            {
-                "apiVersion": "autoscaling/v2",
-                "kind": "HorizontalPodAutoscaler",
-                "metadata": naming.metadata(naming.name(component.name, "hpa"), component=component.name),
-                "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name},
-                    "minReplicas": scaling.min_replicas,
-                    "maxReplicas": scaling.max_replicas,
-                    "metrics": [
-                        _utilization("cpu", scaling.cpu_utilization),
-                        _utilization("memory", scaling.memory_utilization),
-                    ],
-                    "behavior": behavior,
+        hpa_name = naming.name(component.name, "hpa")
+        target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name}
+        queue = scaling.queue_depth
+        if queue is not None and queue.implementation == "keda":
+            self.add_manifest(_scaled_object(naming, component, target, hpa_name, scaling, behavior))
+        else:
+            metrics = [
+                _utilization("cpu", scaling.cpu_utilization),
+                _utilization("memory", scaling.memory_utilization),
+            ]
+            if queue is not None:
+                # Served by Prometheus Adapter's external metrics API (README "Autoscaling on queue depth"
+                # has the rule): the adapter scopes the query to this HPA's namespace.
+                metrics.append(
+                    {
+                        "type": "External",
+                        "external": {
+                            "metric": {"name": QUEUE_METRIC, "selector": {"matchLabels": {"queue": queue.queue}}},
+                            "target": {"type": "AverageValue", "averageValue": str(queue.target_per_worker)},
+                        },
+                    }
+                )
+            self.add_manifest(
+                {
+                    "apiVersion": "autoscaling/v2",
+                    "kind": "HorizontalPodAutoscaler",
+                    "metadata": naming.metadata(hpa_name, component=component.name),
+                    "spec": {
+                        "scaleTargetRef": target,
+                        "minReplicas": scaling.min_replicas,
+                        "maxReplicas": scaling.max_replicas,
+                        "metrics": metrics,
+                        "behavior": behavior,
+                    },
                 },
-            },
-        )
+            )
         budget = config.disruption_budget
         if budget is not None:
             pdb_spec: dict[str, Any] = {"selector": {"matchLabels": self.selector}}
@@ -222,6 +244,63 @@ def _utilization(resource: str, percent: int) -> dict[str, Any]:
     }
 
 
+QUEUE_METRIC = "gorax_queue_depth"
+
+
+def _scaled_object(
+    naming: Naming,
+    component: Component,
+    target: dict[str, str],
+    hpa_name: str,
+    scaling: Autoscaling,
+    behavior: dict[str, Any],
+) -> dict[str, Any]:
+    """A KEDA ``ScaledObject``: KEDA creates and owns the HPA, so the workload emits none of its own.
+
+    The HPA KEDA makes gets our name (``<prefix>-gorax-worker-hpa``, so the runbook's ``kubectl describe
+    hpa`` still works), our range and our behaviour; CPU and memory stay as triggers next to the queue. KEDA
+    polls Prometheus itself (the ``prometheus`` trigger's ``threshold`` is an ``AverageValue`` per replica).
+    ``minReplicaCount`` is at least 1 (config), so KEDA never scales the workers to zero. Argo CD has a
+    built-in ScaledObject health check (argo-cd resource_customizations/keda.sh/ScaledObject/health.lua:
+    Healthy once KEDA reports ``Ready``).
+    """
+    queue = scaling.queue_depth
+    assert queue is not None
+    selector = f'namespace="{naming.env.namespace}",queue="{queue.queue}"'
+    triggers = [
+        {
+            "type": "prometheus",
+            "name": "queue-depth",
+            "metricType": "AverageValue",
+            "metadata": {
+                "serverAddress": queue.prometheus_url,
+                # max: several pods may report the same queue; summing them would overcount.
+                "query": f"max({QUEUE_METRIC}{{{selector}}})",
+                "threshold": str(queue.target_per_worker),
+            },
+        },
+        {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(scaling.cpu_utilization)}},
+        {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(scaling.memory_utilization)}},
+    ]
+    metadata = naming.metadata(naming.name(component.name), component=component.name)
+    # Switching an environment from our HPA to KEDA: the old HPA (same name) still exists when the
+    # ScaledObject is applied, and KEDA's admission webhook refuses a second autoscaler for one Deployment.
+    # This annotation makes KEDA adopt it instead (KEDA docs, "Scaling Deployments": transfer-hpa-ownership).
+    metadata["annotations"] = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": metadata,
+        "spec": {
+            "scaleTargetRef": target,
+            "minReplicaCount": scaling.min_replicas,
+            "maxReplicaCount": scaling.max_replicas,
+            "advanced": {"horizontalPodAutoscalerConfig": {"name": hpa_name, "behavior": behavior}},
+            "triggers": triggers,
+        },
+    }
+
+
 def _config_data(app_config: AppConfig) -> dict[str, str]:
     return {s.key: s.value for s in app_config.settings}
 
@@ -238,7 +317,7 @@ class ApiService(Workload):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -260,6 +339,7 @@ class ApiService(Workload):
             extra_env=extra_env,
         )
         volumes, mounts = scratch_volumes({"tmp": "/tmp", "cache": "/app/cache"})
+        volumes, mounts = volumes + secrets.volumes(), mounts + secrets.volume_mounts()
         super().__init__(
             scope,
             id,
@@ -323,7 +403,7 @@ class WorkerPool(Workload):
 
     def __init__(
         self,
-        scope: Scope,
+        scope: Construct,
         id: str,
         *,
         naming: Naming,
@@ -342,6 +422,7 @@ class WorkerPool(Workload):
             extra_env=extra_env,
         )
         volumes, mounts = scratch_volumes({"tmp": "/tmp", "cache": "/app/cache", "workflows": "/app/workflows"})
+        volumes, mounts = volumes + secrets.volumes(), mounts + secrets.volume_mounts()
         selector = naming.selector(WORKER.name)
         super().__init__(
             scope,

@@ -17,8 +17,10 @@ Where each value comes from:
   listener), the paths the edge refuses (an Ingress denying every address, an
   HTTPRoute rule without a backend), CORS origins and rate limits (Ingress annotations, or the HTTPRoute
   CORS filter and the ``BackendTrafficPolicy``), the secret source (the Secret
-  the pods reference, and the ``ExternalSecret`` that makes it, if any), the
-  tracing sample ratio (the containers' env), and the diagrams' objects and
+  the pods reference, and the ``ExternalSecret``, ``SealedSecret`` or
+  ``SecretProviderClass`` that makes it, if any), the workload identity (the
+  ServiceAccount's annotations), the autoscaler and its signals (the HPA, or
+  the KEDA ``ScaledObject`` that owns it), the tracing sample ratio (the containers' env), and the diagrams' objects and
   NetworkPolicy allowances.
 - **Alert thresholds** come from the ``PrometheusRule``'s rules, not from
   ``MonitoringConfig``: two of the thresholds that really differ between
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # config imports the edge constructs, which import cdk8s
 Obj = Mapping[str, Any]
 
 NONE = "none"
+QUEUE_METRIC = "gorax_queue_depth"
 CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 COMPONENT_ORDER = (API.name, WORKER.name)
 HEADER = """\
@@ -247,6 +250,14 @@ class EnvironmentView:
                 return hpa
         return None
 
+    def scaled_object(self, workload: Workload) -> Obj | None:
+        """The KEDA ScaledObject scaling ``workload`` (KEDA then owns its HPA, which is not in the objects)."""
+        for scaled in self.of_kind("ScaledObject"):
+            target = scaled["spec"]["scaleTargetRef"]
+            if target.get("kind", "Deployment") == workload.kind and target.get("name") == workload.name:
+                return scaled
+        return None
+
     def pdbs(self, workload: Workload) -> list[Obj]:
         return [
             p for p in self.of_kind("PodDisruptionBudget") if _selects(p["spec"].get("selector"), workload.pod_labels)
@@ -414,6 +425,9 @@ def _image_tag(_view: EnvironmentView, workload: Workload) -> str:
 
 def _replicas(view: EnvironmentView, workload: Workload) -> str:
     hpa = view.hpa(workload)
+    scaled = view.scaled_object(workload)
+    if scaled is not None:
+        return f"{scaled['spec'].get('minReplicaCount', 0)}–{scaled['spec'].get('maxReplicaCount', 100)}"
     if hpa is None:
         replicas = workload.obj["spec"].get("replicas", 1)
         return f"{replicas} (no HPA)"
@@ -422,17 +436,47 @@ def _replicas(view: EnvironmentView, workload: Workload) -> str:
 
 def _hpa_targets(view: EnvironmentView, workload: Workload) -> str:
     hpa = view.hpa(workload)
+    scaled = view.scaled_object(workload)
+    targets = []
+    if scaled is not None:
+        for trigger in scaled["spec"].get("triggers") or []:
+            metadata = trigger.get("metadata") or {}
+            if trigger.get("type") in ("cpu", "memory"):
+                targets.append(f"{trigger['type']} {metadata.get('value', '?')}%")
+            elif trigger.get("type") == "prometheus":
+                targets.append(f"queue depth {metadata.get('threshold', '?')} per pod (Prometheus)")
+            else:
+                targets.append(str(trigger.get("type")))
+        return " · ".join(targets) or "—"
     if hpa is None:
         return "—"
-    targets = []
     for metric in hpa["spec"].get("metrics") or []:
         resource = metric.get("resource") or {}
         target = resource.get("target") or {}
+        external = metric.get("external") or {}
         if "averageUtilization" in target:
             targets.append(f"{resource['name']} {target['averageUtilization']}%")
+        elif external:
+            value = (external.get("target") or {}).get("averageValue", "?")
+            name = (external.get("metric") or {}).get("name")
+            label = "queue depth" if name == QUEUE_METRIC else _code(name)
+            targets.append(f"{label} {value} per pod (External)")
         elif metric.get("type"):
             targets.append(f"{resource.get('name') or metric['type']} {target.get('averageValue', '?')}")
     return " · ".join(targets) or "—"
+
+
+def _autoscaler(view: EnvironmentView, workload: Workload) -> str:
+    scaled = view.scaled_object(workload)
+    if scaled is not None:
+        hpa_name = ((scaled["spec"].get("advanced") or {}).get("horizontalPodAutoscalerConfig") or {}).get("name")
+        owned = f" (owns HPA {_code(hpa_name)})" if hpa_name else ""
+        return f"KEDA ScaledObject {_code(_name(scaled))}{owned}"
+    hpa = view.hpa(workload)
+    if hpa is None:
+        return NONE
+    external = any(m.get("type") == "External" for m in hpa["spec"].get("metrics") or [])
+    return f"HPA {_code(_name(hpa))}" + (" + Prometheus Adapter" if external else "")
 
 
 def _quantity(resource: str) -> ComponentRead:
@@ -509,7 +553,8 @@ def _blocked_paths(obj: Obj) -> list[str]:
 COMPONENT_ROWS: tuple[tuple[str, ComponentRead], ...] = (
     ("image tag", _image_tag),
     ("replicas (HPA min–max)", _replicas),
-    ("HPA utilization targets", _hpa_targets),
+    ("autoscaler", _autoscaler),
+    ("autoscaling signals", _hpa_targets),
     ("cpu request / limit", _quantity("cpu")),
     ("memory request / limit", _quantity("memory")),
     ("PodDisruptionBudget", _pdb),
@@ -532,6 +577,19 @@ def _secret_source(view: EnvironmentView) -> str:
     names = sorted({n for w in view.workloads for n in w.secret_names()})
     sources = []
     for secret in names:
+        sealed = [s for s in view.of_kind("SealedSecret") if _template_name(s) == secret]
+        sources += [f"SealedSecret {_code(_name(s))} (Sealed Secrets controller)" for s in sealed]
+        provider_classes = [
+            c
+            for c in view.of_kind("SecretProviderClass")
+            if secret in [o.get("secretName") for o in c["spec"].get("secretObjects") or []]
+        ]
+        sources += [
+            f"SecretProviderClass {_code(_name(c))} (Secrets Store CSI, {_code(c['spec'].get('provider'))})"
+            for c in provider_classes
+        ]
+        if sealed or provider_classes:
+            continue
         makers = [
             es
             for es in view.of_kind("ExternalSecret")
@@ -545,6 +603,26 @@ def _secret_source(view: EnvironmentView) -> str:
         if not makers:
             sources.append(f"existing Secret {_code(secret)} (created out of band)")
     return "<br>".join(sources) or NONE
+
+
+def _template_name(sealed: Obj) -> str:
+    return str((((sealed["spec"].get("template") or {}).get("metadata")) or {}).get("name") or _name(sealed))
+
+
+IDENTITY_ANNOTATIONS = (
+    ("eks.amazonaws.com/role-arn", "AWS IRSA role"),
+    ("iam.gke.io/gcp-service-account", "GKE Workload Identity"),
+    ("azure.workload.identity/client-id", "Azure Workload Identity client"),
+)
+
+
+def _identity(view: EnvironmentView) -> str:
+    """The cloud identities the ServiceAccounts carry (their annotations)."""
+    found = []
+    for account in view.of_kind("ServiceAccount"):
+        annotations = _annotations(account)
+        found += [f"{label} {_code(annotations[key])}" for key, label in IDENTITY_ANNOTATIONS if key in annotations]
+    return "<br>".join(found) or NONE
 
 
 def _tracing(view: EnvironmentView) -> str:
@@ -622,7 +700,8 @@ def _rows(views: Sequence[EnvironmentView]) -> list[tuple[str, list[str]]]:
     rows += [("TLS source", each(_tls)), ("paths the edge refuses", each(_blocked))]
     rows += per_role("CORS allowed origins ({} host)", _cors)
     rows += per_role("rate limit ({} host)", _rate_limit)
-    rows += [("secret source", each(_secret_source)), ("tracing sample ratio", each(_tracing))]
+    rows += [("secret source", each(_secret_source)), ("workload identity", each(_identity))]
+    rows += [("tracing sample ratio", each(_tracing))]
     return rows + _alert_rows(views)
 
 
@@ -828,7 +907,14 @@ def _traffic(diagram: Diagram, view: EnvironmentView, workload_ids: dict[str, st
 def _control(
     diagram: Diagram, view: EnvironmentView, workload_ids: dict[str, str], service_ids: dict[str, str]
 ) -> None:
-    """HPAs and PDBs on their Deployments, the ServiceMonitor on its Service, the PodMonitor on its pods."""
+    """HPAs (or KEDA ScaledObjects) and PDBs on their Deployments, the ServiceMonitor on its Service, the
+    PodMonitor on its pods."""
+    for scaled in view.of_kind("ScaledObject"):
+        target = scaled["spec"]["scaleTargetRef"]["name"]
+        node = diagram.node("ScaledObject:" + _name(scaled), "keda_" + _name(scaled), [f"ScaledObject {_name(scaled)}"])
+        if target in workload_ids:
+            scale = f"scales {scaled['spec'].get('minReplicaCount', 0)}–{scaled['spec'].get('maxReplicaCount', 100)}"
+            diagram.edge(node, "-.->", workload_ids[target], scale)
     for hpa in view.of_kind("HorizontalPodAutoscaler"):
         target = hpa["spec"]["scaleTargetRef"]["name"]
         node = diagram.node("HPA:" + _name(hpa), "hpa_" + _name(hpa), [f"HPA {_name(hpa)}"])

@@ -1,41 +1,66 @@
-"""Synthesizing the catalog into a staging folder: build, validate, write."""
+"""Synthesizing the catalog into a staging folder: build the charts, collect and validate their
+objects in memory, write them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cdk8s
 from constructs import Construct
 
+from ..configuration.model import EnvironmentConfig
+from ..extensions import EXTENSIONS, Extension
 from ..parts.argocd import ARGOCD_CM_PATCH, ArgoCdApplications, Kind, argocd_cm_patch, group_kind
 from ..parts.chart import EnvironmentChart
-from ..parts.manifest import ManifestChart, file_name
-from .catalog import PREVIEWS_FOLDER, PROBE, Catalog
+from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name
+from . import policies
+from .catalog import PREVIEWS_FOLDER, Catalog
 from .kustomize import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
 from .validation import crd_dir, document_errors
 from .yaml_format import stringify
 
 MANIFEST_SUFFIX = ".k8s.yaml"
+Body = dict[str, Any]
 
 
 class InvalidOutput(Exception):
-    """Synthesized objects fail schema validation; nothing may be promoted."""
+    """Synthesized objects fail validation or a policy; nothing may be promoted."""
 
 
-def schema_problems(chart: ManifestChart, folder: str) -> list[str]:
-    """Every schema error of the chart's objects, each prefixed with the file it goes to.
+@dataclass(frozen=True)
+class ChartOutput:
+    """One chart's objects as written to its folder; ``env`` is None for the Argo CD folder."""
+
+    folder: str
+    objects: list[Body]
+    env: EnvironmentConfig | None = None
+
+
+def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | None) -> tuple[list[Body], list[str]]:
+    """The chart's objects and everything wrong with them, each problem naming its file (or construct).
 
     The objects are validated in memory, before they are written: parsing the
     written YAML back would cost more than the whole synth (README, "Performance").
     """
+    try:
+        objects, errors = chart.synthesize()
+    except (DuplicateObject, UnknownObject) as error:
+        return [], [f"{folder}: {error.args[0]}"]
+    problems = [f"{folder}: {error}" for error in errors]
     crds = crd_dir()
-    return [
+    problems += [
         f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}"
-        for body in chart.to_json()
+        for body in objects
         for error in document_errors(body, crds)
     ]
+    if env is not None and not problems:
+        problems += [f"{folder}: {problem}" for problem in policies.problems(env, objects)]
+    return objects, problems
 
 
 class OutputTree:
@@ -63,18 +88,20 @@ class OutputTree:
         self.written.add(path)
         self._pending.append(self._writers.submit(_store, path, text.encode()))
 
-    def write_chart(self, chart: ManifestChart, folder: str) -> None:
-        """What ``App.synth()`` would write for the chart, plus the folder's kustomization.
+    def write_objects(self, objects: list[Body], folder: str, *, export: bool = False) -> None:
+        """One file per object, named as ``App.synth()`` names them, plus the folder's kustomization.
 
-        The YAML is formatted in Python, byte-identical to cdk8s's (tests/test_yaml_format.py
-        compares every file with ``cdk8s.Yaml.stringify``): node's YAML library costs ~40 ms
-        per environment, this ~3 ms.
+        ``export``: manifests only, each file a document that starts with ``---``, so the
+        files concatenated (what ``cdk8s synth --stdout`` prints) are one valid YAML stream.
+        The YAML is written in Python (``yaml_format``): node's YAML library costs ~40 ms
+        per environment, this ~2 ms.
         """
         names = []
-        for body in chart.to_json():
+        for body in objects:
             names.append(f"{file_name(body)}{MANIFEST_SUFFIX}")
-            self.write(f"{folder}/{names[-1]}", stringify(body))
-        self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
+            self.write(f"{folder}/{names[-1]}", ("---\n" if export else "") + stringify(body))
+        if not export:
+            self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
 
     def finish(self) -> None:
         """Wait for the writes (re-raising the first failure), then delete everything under the root
@@ -102,36 +129,52 @@ def _store(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def synth_catalog(catalog: Catalog, outdir: Path) -> list[EnvironmentChart]:
+def synth_catalog(
+    catalog: Catalog,
+    outdir: Path,
+    extensions: Mapping[str, tuple[Extension, ...]] = EXTENSIONS,
+    *,
+    export: bool = False,
+) -> list[ChartOutput]:
     """Synthesize every environment and the Argo CD Applications into ``outdir``, each folder
-    with its kustomization.yaml, and remove whatever else ``outdir`` held.
+    with its kustomization.yaml (manifests only with ``export``), and remove whatever else
+    ``outdir`` held.
 
-    Returns the permanent environments' charts. Raises ``InvalidOutput`` when any object
-    fails schema validation.
+    ``extensions`` are called with the chart of the environment they are registered for.
+    Returns every folder's objects, permanent environments first. Raises ``InvalidOutput``
+    when any object fails validation or a policy.
     """
+    unknown = sorted(set(extensions) - {env.name for env in (*catalog.permanent, *catalog.previews)})
+    if unknown:
+        raise InvalidOutput(f"extensions for environments that are not configured: {', '.join(unknown)}")
     # The construct tree mirrors the folders: app/<environment>, app/previews/<name>, app/argocd.
     app = cdk8s.App(outdir=str(outdir))
     previews = Construct(app, PREVIEWS_FOLDER)
     output = OutputTree(outdir)
+    outputs: list[ChartOutput] = []
     problems: list[str] = []
 
-    def emit(chart: ManifestChart, folder: str) -> None:
-        problems.extend(schema_problems(chart, folder))
-        output.write_chart(chart, folder)
+    def emit(chart: ManifestChart, folder: str, env: EnvironmentConfig | None) -> None:
+        if env is not None:
+            for extend in extensions.get(env.name, ()):
+                extend(chart)
+        objects, chart_problems_ = chart_problems(chart, folder, env)
+        problems.extend(chart_problems_)
+        output.write_objects(objects, folder, export=export)
+        outputs.append(ChartOutput(folder, objects, env))
 
-    permanent = [EnvironmentChart(app, env) for env in catalog.permanent]
-    for chart in permanent:
-        emit(chart, chart.env.name)
-    charts = list(permanent)
+    for env in catalog.permanent:
+        emit(EnvironmentChart(app, env), env.name, env)
     for env in catalog.previews:
-        charts.append(EnvironmentChart(previews, env))
-        emit(charts[-1], f"{PREVIEWS_FOLDER}/{env.name}")
-    # Each AppProject allows exactly the kinds its environments emit; the previews' project those of a
-    # preview built and never written (charts not handed to the output are not synthesized).
-    charts.append(EnvironmentChart(Construct(app, PROBE), catalog.preview_probe()))
-    kinds: dict[str, set[Kind]] = {}
-    for chart in charts:
-        kinds.setdefault(chart.env.argocd.project, set()).update(group_kind(body) for body in chart.to_json())
+        emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}", env)
+    # Each AppProject allows exactly the kinds its environments emit; the previews' project also those of a
+    # preview built in an App of its own and never written, so the kinds are right before the first preview.
+    probe = EnvironmentChart(cdk8s.App(), catalog.preview_probe())
+    kinds: dict[str, set[Kind]] = {catalog.preview_target.project: {group_kind(body) for body in probe.to_json()}}
+    for chart_output in outputs:
+        if chart_output.env is not None:
+            project = kinds.setdefault(chart_output.env.argocd.project, set())
+            project.update(group_kind(body) for body in chart_output.objects)
     argocd = ManifestChart(app, ARGOCD_FOLDER)
     ArgoCdApplications(
         argocd,
@@ -141,9 +184,10 @@ def synth_catalog(catalog: Catalog, outdir: Path) -> list[EnvironmentChart]:
         previews=catalog.preview_target,
         kinds=kinds,
     )
-    emit(argocd, ARGOCD_FOLDER)
-    output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
+    emit(argocd, ARGOCD_FOLDER, None)
+    if not export:
+        output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
     output.finish()
     if problems:
         raise InvalidOutput("\n".join(problems))
-    return permanent
+    return outputs
