@@ -135,9 +135,6 @@ class IssuedTls:
                 "and webhook senders reject a Let's Encrypt staging certificate",
             )
 
-    def describe(self) -> str:
-        return f"ClusterIssuer `{self.cluster_issuer}` (cert-manager ingress-shim)"
-
 
 @dataclass(frozen=True, kw_only=True)
 class WildcardTls:
@@ -174,10 +171,6 @@ class WildcardTls:
             if name == host or (name.startswith("*.") and host.partition(".")[2] == name[2:] and "." in host):
                 return True
         return False
-
-    def describe(self) -> str:
-        source = f"Secret `{self.secret_name}`" if self.secret_name else "the controller's default certificate"
-        return f"shared wildcard {', '.join(f'`{n}`' for n in self.dns_names)} ({source})"
 
 
 TlsSource = IssuedTls | WildcardTls
