@@ -43,8 +43,9 @@ BASE = EnvironmentConfig(
         termination_grace_seconds=300,
     ),
     cors=Cors(allowed_origins=("https://app.gorax.io",)),
+    # Every host is public: certificates from a trusted issuer (IssuedTls defaults to letsencrypt-prod),
+    # development's included. Previews share the platform's wildcard instead (configuration/previews.py).
     edge=EdgeConfig(
-        cluster_issuer="letsencrypt-staging",
         api=HostEdge(requests_per_second=100, burst_multiplier=5, connections=50),
         # Webhook senders retry in bursts and post large payloads slowly: more burst, long timeouts, no CORS.
         webhooks=HostEdge(
@@ -93,13 +94,14 @@ STAGING = replace(
     webhooks_host="webhooks.staging.gorax.io",
     api=replace(
         BASE.api,
-        image=Image(repository="gorax/api", tag="staging"),
+        # A release candidate, never a moving "staging" tag: staging refuses mutable tags like production.
+        image=Image(repository="gorax/api", tag="v1.3.0-rc.1"),
         resources=Resources(cpu_request="200m", cpu_limit="400m", memory_request="192Mi", memory_limit="384Mi"),
         autoscaling=replace(BASE.api.autoscaling, min_replicas=2, max_replicas=6),
     ),
     worker=replace(
         BASE.worker,
-        image=Image(repository="gorax/worker", tag="staging"),
+        image=Image(repository="gorax/worker", tag="v1.3.0-rc.1"),
         resources=Resources(cpu_request="400m", cpu_limit="800m", memory_request="384Mi", memory_limit="768Mi"),
         autoscaling=replace(BASE.worker.autoscaling, min_replicas=2, max_replicas=10),
     ),
@@ -135,7 +137,6 @@ PRODUCTION = replace(
     worker_concurrency=10,
     tracing=replace(BASE.tracing, sample_ratio=0.1),
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
-    edge=replace(BASE.edge, cluster_issuer="letsencrypt-prod"),
     secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/prod"),
     zone_spread=True,
 )

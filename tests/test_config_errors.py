@@ -257,21 +257,33 @@ def test_latest_or_empty_tag_outside_development(env, tag):
     )
 
 
-def test_production_needs_a_pinned_version_or_digest():
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+@pytest.mark.parametrize("tag", ["stable", "staging", "main"])
+def test_staging_and_production_refuse_mutable_tags(env, tag):
+    """A new build pushed under a moving tag reaches pods only as they restart, without a sync or its migration."""
     expect_error(
-        lambda: replace(
-            PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", tag="stable"))
-        ),
-        env="production",
+        lambda: replace(env, worker=replace(env.worker, image=Image(repository="gorax/worker", tag=tag))),
+        env=env.name,
         field="worker.image.tag",
-        value="'stable'",
-        allowed="pinned version",
+        value=repr(tag),
+        allowed="an immutable reference",
     )
-    digest = "sha256:" + "a" * 64
-    pinned = replace(
-        PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", digest=digest))
-    )
-    assert pinned.worker.image.reference == f"gorax/worker@{digest}"
+
+
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image(repository="gorax/worker", tag="v1.2.3"),
+        Image(repository="gorax/worker", tag="3f9c2e1"),
+        Image(repository="gorax/worker", tag="sha-" + "3f9c2e1a" * 5),
+        Image(repository="gorax/worker", digest="sha256:" + "a" * 64),
+        Image(repository="gorax/worker", tag="staging", digest="sha256:" + "a" * 64),
+    ],
+    ids=lambda i: i.reference,
+)
+def test_staging_and_production_accept_versions_commit_shas_and_digests(env, image):
+    assert replace(env, worker=replace(env.worker, image=image)).worker.image == image
 
 
 def test_development_accepts_mutable_tags():

@@ -14,9 +14,11 @@ import pytest
 from gorax_constructs.configuration.network import Peer
 from gorax_constructs.environments import PRODUCTION
 from gorax_constructs.parts.chart import EnvironmentChart
+from gorax_constructs.parts.edge import CLUSTER_ISSUER
 from gorax_constructs.pipeline.envdoc import render_environments
 
 from .conftest import CATALOG, REPO, Synthesized, folder_app
+from .test_edge import blocking
 
 NGINX = "nginx.ingress.kubernetes.io/"
 PERMANENT = [env.name for env in CATALOG.permanent]
@@ -117,13 +119,14 @@ def test_each_diagram_shows_the_environments_objects(rendered, permanent):
     blocks = diagrams(rendered)
     for output in permanent:
         block = blocks[output.env.name]
-        expected = names(output, "Ingress") + names(output, "Service") + names(output, "Deployment")
+        serving = [i for i in output.of_kind("Ingress") if not blocking(i)]
+        expected = [i["metadata"]["name"] for i in serving] + names(output, "Service") + names(output, "Deployment")
         expected += names(output, "HorizontalPodAutoscaler") + names(output, "Job")
         expected += names(output, "ServiceMonitor") + names(output, "PodMonitor")
         assert len(expected) >= 2 + 1 + 2 + 2 + 1 + 2
         for name in expected:
             assert re.search(rf"\b{re.escape(name)}\b", block), f"{output.env.name}: {name} not in its diagram"
-        for ingress in output.of_kind("Ingress"):
+        for ingress in serving:
             (host,) = [rule["host"] for rule in ingress["spec"]["rules"]]
             assert re.search(rf'"Ingress {ingress["metadata"]["name"]}<br/>{re.escape(host)}', block)
         assert "Argo CD Sync hook, wave -1" in block
@@ -151,7 +154,8 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
             pdb = component(output, "PodDisruptionBudget", comp)["spec"]
             key = "minAvailable" if "minAvailable" in pdb else "maxUnavailable"
             assert rows[f"{title} PodDisruptionBudget"][i] == f"{key} {pdb[key]}"
-        by_host = {rule["host"]: ing for ing in output.of_kind("Ingress") for rule in ing["spec"]["rules"]}
+        serving = [i for i in output.of_kind("Ingress") if not blocking(i)]
+        by_host = {rule["host"]: ing for ing in serving for rule in ing["spec"]["rules"]}
         for role, host in (("api", env.api_host), ("webhooks", env.webhooks_host)):
             annotations = by_host[host]["metadata"]["annotations"]
             assert rows[f"{role} host"][i] == f"`{host}`"
@@ -162,9 +166,21 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
         assert rows["edge mode"][i] == "ingress-nginx"
         (ingress_class,) = {ing["spec"]["ingressClassName"] for ing in output.of_kind("Ingress")}
         assert rows["ingress class"][i] == f"`{ingress_class}`"
-        (certificate,) = output.of_kind("Certificate")
-        issuer = certificate["spec"]["issuerRef"]
-        assert rows["TLS issuer"][i] == f"{issuer['kind']} `{issuer['name']}`"
+        assert output.of_kind("Certificate") == []
+        (issuer,) = [
+            i["metadata"]["annotations"][CLUSTER_ISSUER]
+            for i in serving
+            if CLUSTER_ISSUER in i["metadata"]["annotations"]
+        ]
+        secret = by_host[env.api_host]["spec"]["tls"][0]["secretName"]
+        assert rows["TLS source"][i] == f"ClusterIssuer `{issuer}` (ingress-shim, Secret `{secret}`)"
+        (refusing,) = [i for i in output.of_kind("Ingress") if blocking(i)]
+        paths = [p["path"] for p in refusing["spec"]["rules"][0]["http"]["paths"]]
+        assert rows["paths the edge refuses"][i] == ", ".join(f"`{p}`" for p in paths)
+        namespace = output.of_kind("Namespace")[0]["metadata"]["name"]
+        assert rows["Argo CD destination"][i] == (
+            f"cluster `{env.argocd.cluster}`, namespace `{namespace}`, project `{env.argocd.project}`"
+        )
         assert (
             rows["tracing sample ratio"][i]
             == container_env(component(output, "Deployment", "api"))["TRACING_SAMPLE_RATE"]
@@ -251,9 +267,11 @@ def test_gateway_api_mode_renders(gateway_synthesized):
         routes = {h: r for r in output.of_kind("HTTPRoute") for h in r["spec"]["hostnames"]}
         parent = routes[output.env.api_host]["spec"]["parentRefs"][0]
         gateway = f"Gateway `{parent['namespace']}/{parent['name']}`"
-        assert rows["TLS issuer"][i] == f"{gateway} listener `{parent['sectionName']}`"
+        assert rows["TLS source"][i] == f"{gateway} listener `{parent['sectionName']}`"
+        blocked = [m["path"]["value"] for m in routes[output.env.api_host]["spec"]["rules"][0]["matches"]]
+        assert rows["paths the edge refuses"][i] == ", ".join(f"`{p}`" for p in blocked)
         assert rows["ingress class"][i] == f"— (HTTPRoutes on {gateway})"
-        cors = routes[output.env.api_host]["spec"]["rules"][0]["filters"][0]["cors"]["allowOrigins"]
+        cors = routes[output.env.api_host]["spec"]["rules"][-1]["filters"][0]["cors"]["allowOrigins"]
         assert rows["CORS allowed origins (api host)"][i] == "<br>".join(f"`{o}`" for o in cors)
         assert rows["CORS allowed origins (webhooks host)"][i] == "none (no CORS)"
         for role, host in (("api", output.env.api_host), ("webhooks", output.env.webhooks_host)):

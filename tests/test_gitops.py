@@ -17,7 +17,7 @@ def applications(synth_root, synthesized):
     folder = synth_root / ARGOCD_FOLDER
     return {
         doc["metadata"]["labels"]["environment"]: doc
-        for p in sorted(folder.glob("*.k8s.yaml"))
+        for p in sorted(folder.glob("Application.*.k8s.yaml"))
         for doc in yaml.safe_load_all(p.read_text())
     }
 

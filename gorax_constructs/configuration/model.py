@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .dns import is_dns_label, is_dns_name
-from .edge import EdgeConfig
+from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem
+from .gitops import ArgoCdTarget
 from .identity import IDENTITY_TYPES, WorkloadIdentity
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
@@ -35,6 +36,8 @@ IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
 PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
+COMMIT_SHA_TAG = re.compile(r"^(?:sha-)?[0-9a-f]{7,40}$")
+"""A tag named after the commit it was built from (``3f9c2e1`` or ``sha-3f9c2e1...``): never re-pushed."""
 ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
 LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -48,8 +51,11 @@ QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus
 class Image:
     """A container image: repository plus a tag, a digest, or both.
 
-    Production refuses mutable tags: it needs a version tag (``v1.2.3``) or a
-    ``sha256:`` digest, so what runs is what was reviewed.
+    Staging and production refuse mutable tags: they need a version tag
+    (``v1.2.3``), a commit-SHA tag (``3f9c2e1``) or a ``sha256:`` digest. A new
+    build pushed under a moving tag (``staging``) reaches pods only as they
+    restart, without a sync and without its migration, and mixes versions.
+    Development and previews may run a moving tag, pulled with ``Always``.
     """
 
     repository: str
@@ -74,10 +80,18 @@ class Image:
             yield Problem("digest", self.digest, "'sha256:' followed by 64 lowercase hex digits")
         if not self.tag and not self.digest:
             yield Problem("tag", self.tag, "a non-empty tag or a digest")
-        elif tier != "development" and self.tag == "latest" and not self.digest:
-            yield Problem("tag", self.tag, f"a fixed tag in {tier}: 'latest' moves under a running environment")
-        elif tier == "production" and not self.digest and not PINNED_VERSION.match(self.tag):
-            yield Problem("tag", self.tag, "a pinned version such as 'v1.2.3' or a 'sha256:' digest in production")
+        elif tier != "development" and not self.immutable:
+            yield Problem(
+                "tag",
+                self.tag,
+                f"an immutable reference in {tier}: a version such as 'v1.2.3', a commit-SHA tag such as "
+                f"'3f9c2e1', or a 'sha256:' digest ('{self.tag}' can move under a running environment)",
+            )
+
+    @property
+    def immutable(self) -> bool:
+        """A digest, a version tag or a commit-SHA tag: what it names never changes."""
+        return bool(self.digest) or bool(PINNED_VERSION.match(self.tag) or COMMIT_SHA_TAG.match(self.tag))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -317,9 +331,13 @@ class EnvironmentConfig:
         namespace: the Kubernetes namespace everything lives in.
         api_host / webhooks_host: the two public host names.
         extra_labels: labels added to every object (previews carry their owner and expiry).
-        preview: set by ``previews.py`` only: a short-lived copy of development for one pull request
-            (its alerts and series are labelled ``tier: preview``; it carries no dashboard or rules of
-            its own, see ``monitoring.preview_monitoring``).
+        preview: set by ``previews.py`` only: a short-lived copy of development for one pull request.
+            Its alerts and series are labelled ``tier: preview`` and it carries no dashboard or rules
+            of its own (see ``monitoring.preview_monitoring``); its Namespace is deleted with its
+            Application, and a ResourceQuota and LimitRange bound it so one preview cannot starve the
+            others. A permanent environment's Namespace survives an Application deletion (sync
+            options ``Delete=false,Prune=false``).
+        argocd: the Argo CD cluster and project it is deployed to (see ``gitops.py``).
         edge: how the hosts are served (see ``edge.py``); network: NetworkPolicy peers (see ``network.py``).
     """
 
@@ -353,6 +371,7 @@ class EnvironmentConfig:
     migration: Migration = field(default_factory=Migration)
     zone_spread: bool = False
     preview: bool = False
+    argocd: ArgoCdTarget = field(default_factory=ArgoCdTarget)
 
     def __post_init__(self) -> None:
         problems = list(self.problems())
@@ -388,6 +407,15 @@ class EnvironmentConfig:
         yield from (p.under("cors") for p in self.cors.problems(self.tier))
         yield from (p.under("database") for p in self.database.problems())
         yield from (p.under("edge") for p in self.edge.problems())
+        if isinstance(self.edge.tls, WildcardTls):
+            for host_field in ("api_host", "webhooks_host"):
+                if not self.edge.tls.covers(getattr(self, host_field)):
+                    yield Problem(
+                        host_field,
+                        getattr(self, host_field),
+                        f"a host that edge.tls.dns_names ({', '.join(self.edge.tls.dns_names)}) covers",
+                    )
+        yield from (p.under("argocd") for p in self.argocd.problems())
         yield from (p.under("network") for p in self.network.problems())
         if self.log_level not in LOG_LEVELS:
             yield Problem("log_level", self.log_level, f"one of {', '.join(LOG_LEVELS)}")

@@ -4,10 +4,14 @@ The set of previews lives in one file a pipeline can write (``previews.yaml``
 at the repository root, or the file named by ``GORAX_PREVIEWS_FILE``). Each
 entry derives a full environment from development: its own namespace and
 hosts, development's secret source and sizes, owner and expiry labels (so a
-janitor can find what to delete), and no PodDisruptionBudget that could
-block a node drain. A preview is marked ``preview=True``: its series and alerts
-carry ``tier: preview``, and it ships only its scrape monitors (the dashboard and
-the alert rules of all previews are development's, see ``observability.py``).
+janitor can find what to delete), no PodDisruptionBudget that could
+block a node drain, the platform's shared wildcard certificate instead of an
+ACME order of its own, a ResourceQuota and LimitRange, and the
+``gorax-previews`` Argo CD project (the ApplicationSet in ``dist/argocd/``
+deploys and prunes them). A preview is marked ``preview=True``: its series and
+alerts carry ``tier: preview``, and it ships only its scrape monitors (the
+dashboard and the alert rules of all previews are development's, see
+``observability.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from pathlib import Path
 import yaml
 
 from .dns import is_dns_label
+from .edge import WildcardTls
 from .errors import ConfigError, Problem
+from .gitops import ArgoCdTarget
 from .model import EnvironmentConfig, Image, check_unique
 
 PREVIEWS_FILE_VARIABLE = "GORAX_PREVIEWS_FILE"
@@ -32,6 +38,11 @@ MAX_NAME_LENGTH = 30
 label values stop at 63 characters, so the name stops at 30."""
 HOST_PATTERN = "{preview}.{host}"
 """How a preview's hosts derive from development's: ``pr-123.api.dev.gorax.io``."""
+WILDCARD_PATTERN = "*.{host}"
+"""The shared certificate's names: ``*.api.dev.gorax.io`` and ``*.webhooks.dev.gorax.io``."""
+PREVIEW_PROJECT = "gorax-previews"
+"""The AppProject of every preview: its own, so it may target ``gorax-*`` namespaces of development's
+cluster without widening what the permanent environments' project allows."""
 OWNER_LABEL = "gorax.io/preview-owner"
 EXPIRES_LABEL = "gorax.io/preview-expires"
 _OWNER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
@@ -67,6 +78,11 @@ class Preview:
             yield Problem("expires", self.expires, "an ISO date such as '2026-12-31'")
 
 
+def preview_target(development: EnvironmentConfig) -> ArgoCdTarget:
+    """Where the previews are deployed: development's cluster, the ``gorax-previews`` project."""
+    return replace(development.argocd, project=PREVIEW_PROJECT)
+
+
 def preview_environment(preview: Preview, development: EnvironmentConfig) -> EnvironmentConfig:
     """The environment a preview request stands for, derived from development."""
     problems = list(preview.problems())
@@ -76,13 +92,25 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
     def image(current: Image, tag: str) -> Image:
         return replace(current, tag=tag, digest="") if tag else current
 
+    api_host = HOST_PATTERN.format(preview=preview.name, host=development.api_host)
+    webhooks_host = HOST_PATTERN.format(preview=preview.name, host=development.webhooks_host)
+    # One wildcard for every preview, issued once by the platform (DNS-01): no ACME order per preview.
+    wildcard = WildcardTls(dns_names=tuple(WILDCARD_PATTERN.format(host=h) for h in development.hosts))
+    edge = replace(
+        development.edge,
+        tls=wildcard,
+        # No listener name: the route attaches to the Gateway's listener whose hostname (the wildcard) matches.
+        gateway=replace(development.edge.gateway, section_name=""),
+    )
     return replace(
         development,
         name=preview.name,
         prefix=preview.name,
         namespace=f"gorax-{preview.name}",
-        api_host=HOST_PATTERN.format(preview=preview.name, host=development.api_host),
-        webhooks_host=HOST_PATTERN.format(preview=preview.name, host=development.webhooks_host),
+        api_host=api_host,
+        webhooks_host=webhooks_host,
+        edge=edge,
+        argocd=preview_target(development),
         api=replace(development.api, image=image(development.api.image, preview.api_tag), disruption_budget=None),
         worker=replace(
             development.worker, image=image(development.worker.image, preview.worker_tag), disruption_budget=None

@@ -6,6 +6,7 @@ from typing import Any
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 HOOK = "argocd.argoproj.io/hook"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 SYNC_WAVES = {
     "Namespace": "-3",
     "ServiceAccount": "-2",
@@ -13,7 +14,8 @@ SYNC_WAVES = {
     "ExternalSecret": "-2",
     "SecretProviderClass": "-2",
     "NetworkPolicy": "-2",
-    "Certificate": "-2",
+    "ResourceQuota": "-2",
+    "LimitRange": "-2",
     "Job": "-1",
     # With the migration hook, not before it: Argo CD's SealedSecret health check (argo-cd
     # resource_customizations/bitnami.com/SealedSecret/health.lua) stays Progressing until the controller
@@ -24,10 +26,15 @@ SYNC_WAVES = {
     # if the Secret never comes the Job fails at its activeDeadlineSeconds and the sync fails, visibly.
     # The workloads (wave 0) still wait for the SealedSecret to be Healthy.
     "SealedSecret": "-1",
+    "AppProject": "-1",
 }
-"""Argo CD applies lower waves first and waits for them to be healthy: the namespace, then the
-configuration, secrets and network allowances the migration hook (wave -1) needs, then the
-workloads (wave 0, no annotation)."""
+"""Argo CD applies lower waves first and waits until every object of a wave is healthy, by its kind's
+health check, before the next (``gitops-engine/pkg/sync/sync_context.go``, argo-cd v3.5.1): the
+namespace, then the configuration, secrets, network allowances and quotas the migration hook
+(wave -1) needs, then the workloads (wave 0, no annotation). Only what the migration or the pods
+need may sit in an earlier wave: an ExternalSecret (its health check waits for the Secret the Job
+reads) is such a gate; a TLS certificate is not, and is no object of ours (``edge.IssuedTls``).
+In ``dist/argocd/`` the AppProjects come before the Applications that name them."""
 
 
 def with_sync_wave(body: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from .migration import MigrationJob
 from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform
+from .quota import NamespaceQuota
 from .secrets import Secrets
 from .telemetry import tracing_env
 from .workloads import ApiService, WorkerPool
@@ -53,3 +54,5 @@ class EnvironmentChart(ManifestChart):
         self.edge = Edge(self, "edge", naming=naming)
         self.network = NetworkPolicies(self, "network", naming=naming)
         self.observability = Observability(self, "observability", naming=naming)
+        if env.preview:
+            self.quota = NamespaceQuota(self, "quota", naming=naming)

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from ..configuration.edge import EdgeConfig, HostEdge
+from ..configuration.edge import EdgeConfig, HostEdge, IssuedTls, WildcardTls
 from ..configuration.naming import API, API_SERVICE_PORT, NGINX
 from .manifest import Body, ChartPart
+
+CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 if TYPE_CHECKING:
     from ..configuration.model import Cors
@@ -46,8 +49,15 @@ class Edge(ChartPart):
     Props:
         naming: the environment's ``Naming`` (hosts, CORS and ``edge`` come from ``naming.env``).
 
+    TLS (ingress-nginx mode) comes from ``edge.tls``: cert-manager's ingress-shim
+    issues ``<prefix>-gorax-tls`` from the API Ingress's issuer annotation
+    (``IssuedTls``), or the platform's shared wildcard serves it (``WildcardTls``,
+    previews: no ACME order each). No Certificate object is emitted: Argo CD
+    would hold every sync on it (``configuration/edge.py``). ``edge.blocked_paths``
+    (``/metrics``, ``/health``) are refused on both hosts in both modes.
+
     Exposes ``api_service_name``/``api_service_port`` (the backend every route
-    names), ``hosts`` and ``certificate_name`` (ingress-nginx mode).
+    names), ``hosts`` and ``certificate_name`` (ingress-nginx mode, ``IssuedTls``).
     """
 
     def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
@@ -66,9 +76,9 @@ class Edge(ChartPart):
             for host in self.hosts:
                 self._route(host, env.cors)
         else:
-            self._certificate()
             for host in self.hosts:
                 self._ingress(host, env.cors)
+            self._blocked_paths_ingress()
 
     # ingress-nginx -----------------------------------------------------------------------------------------------
 
@@ -76,25 +86,21 @@ class Edge(ChartPart):
         """The API host keeps the guide's ``<prefix>-gorax-ingress``; others are ``<prefix>-gorax-<role>-ingress``."""
         return self.naming.name("ingress") if host.role == "api" else self.naming.name(host.role, "ingress")
 
-    def _certificate(self) -> None:
-        # An explicit Certificate rather than the ingress-shim annotation: two Ingresses sharing one secret
-        # would both claim the Certificate.
-        self.add_manifest(
-            {
-                "apiVersion": "cert-manager.io/v1",
-                "kind": "Certificate",
-                "metadata": self.naming.metadata(self.certificate_name),
-                "spec": {
-                    "secretName": self.certificate_name,
-                    "dnsNames": [host.host for host in self.hosts],
-                    "issuerRef": {
-                        "group": "cert-manager.io",
-                        "kind": "ClusterIssuer",
-                        "name": self.config.cluster_issuer,
-                    },
-                },
-            },
-        )
+    def _tls(self, hosts: list[str]) -> list[Body]:
+        """An Ingress's ``tls`` entry for ``hosts``.
+
+        ``IssuedTls``: the secret ``<prefix>-gorax-tls``. Only the API Ingress carries the issuer
+        annotation and lists both hosts, so the one Certificate cert-manager's ingress-shim derives
+        (named after the secret, a ``dnsNames`` entry per listed host) covers both and has one owner;
+        the other Ingresses only name the secret. ``WildcardTls``: the platform's copied Secret, or no
+        ``secretName`` at all, which makes ingress-nginx serve its ``--default-ssl-certificate``.
+        """
+        tls = self.config.tls
+        secret = tls.secret_name if isinstance(tls, WildcardTls) else self.certificate_name
+        entry: Body = {"hosts": hosts}
+        if secret:
+            entry["secretName"] = secret
+        return [entry]
 
     def _ingress(self, host: Host, cors: Cors) -> None:
         limits = host.limits
@@ -118,6 +124,8 @@ class Edge(ChartPart):
                 NGINX + "cors-max-age": str(cors.max_age_seconds),
                 NGINX + "cors-allow-credentials": "true" if cors.allow_credentials else "false",
             }
+        if host.role == "api" and isinstance(self.config.tls, IssuedTls):
+            annotations[CLUSTER_ISSUER] = self.config.tls.cluster_issuer
         metadata = self.naming.metadata(self.ingress_name(host))
         metadata["annotations"] = annotations
         self.add_manifest(
@@ -127,25 +135,44 @@ class Edge(ChartPart):
                 "metadata": metadata,
                 "spec": {
                     "ingressClassName": self.config.ingress_class,
-                    "tls": [{"hosts": [host.host], "secretName": self.certificate_name}],
+                    "tls": self._tls([h.host for h in self.hosts] if host.role == "api" else [host.host]),
+                    "rules": [{"host": host.host, "http": {"paths": [self._path("/")]}}],
+                },
+            },
+        )
+
+    def _path(self, prefix: str) -> Body:
+        return {
+            "path": prefix,
+            "pathType": "Prefix",
+            "backend": {"service": {"name": self.api_service_name, "port": {"number": self.api_service_port}}},
+        }
+
+    def _blocked_paths_ingress(self) -> None:
+        """``<prefix>-gorax-blocked-ingress``: ``edge.blocked_paths`` on both hosts, refused to every client.
+
+        ingress-nginx merges the Ingresses of one host into one server and picks the longest matching
+        path, so ``/metrics`` and ``/health/...`` land in this Ingress's locations, where
+        ``denylist-source-range`` (a location setting, no snippet) answers 403 to every IPv4 and IPv6
+        client. The backend is never reached; it is the API Service only because a path needs one.
+        """
+        metadata = self.naming.metadata(self.naming.name("blocked", "ingress"))
+        metadata["annotations"] = {
+            NGINX + "ssl-redirect": "true",
+            NGINX + "force-ssl-redirect": "true",
+            NGINX + "denylist-source-range": ",".join(EVERY_ADDRESS),
+        }
+        self.add_manifest(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": metadata,
+                "spec": {
+                    "ingressClassName": self.config.ingress_class,
+                    "tls": self._tls([host.host for host in self.hosts]),
                     "rules": [
-                        {
-                            "host": host.host,
-                            "http": {
-                                "paths": [
-                                    {
-                                        "path": "/",
-                                        "pathType": "Prefix",
-                                        "backend": {
-                                            "service": {
-                                                "name": self.api_service_name,
-                                                "port": {"number": self.api_service_port},
-                                            }
-                                        },
-                                    }
-                                ]
-                            },
-                        }
+                        {"host": host.host, "http": {"paths": [self._path(p) for p in self.config.blocked_paths]}}
+                        for host in self.hosts
                     ],
                 },
             },
@@ -158,6 +185,9 @@ class Edge(ChartPart):
 
     def _route(self, host: Host, cors: Cors) -> None:
         limits = host.limits
+        # Gateway API picks the rule with the longest matching prefix: the blocked paths match this rule,
+        # which has no backend, so nothing is forwarded (Envoy Gateway answers it directly with an error).
+        blocked: Body = {"matches": [{"path": {"type": "PathPrefix", "value": p}} for p in self.config.blocked_paths]}
         rule: Body = {
             "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
             "backendRefs": [{"name": self.api_service_name, "port": self.api_service_port}],
@@ -183,7 +213,7 @@ class Edge(ChartPart):
                 "spec": {
                     "parentRefs": [self.config.gateway.reference()],
                     "hostnames": [host.host],
-                    "rules": [rule],
+                    "rules": [blocked, rule],
                 },
             },
         )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
+from ..configuration.edge import IssuedTls
 from ..configuration.identity import PUBLIC_HTTPS
 from ..configuration.naming import API, COMPONENT_LABEL, WORKER
 from ..configuration.network import (
@@ -92,7 +93,7 @@ class NetworkPolicies(ChartPart):
             runs_as_account = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name, MIGRATION]}
             selector = {k: v for k, v in naming.selector(API.name).items() if k != COMPONENT_LABEL}
             self._policy("workload-identity", selector, egress=identity_egress, expressions=[runs_as_account])
-        if env.edge.mode == "ingress-nginx":
+        if env.edge.mode == "ingress-nginx" and isinstance(env.edge.tls, IssuedTls):
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from ..configuration.naming import Naming
+from ..configuration.syncwaves import SYNC_OPTIONS
 from .manifest import ChartPart
 
 POD_SECURITY_LEVEL = "restricted"
@@ -29,13 +32,14 @@ class Platform(ChartPart):
         for mode in ("enforce", "audit", "warn"):
             namespace_labels[f"pod-security.kubernetes.io/{mode}"] = POD_SECURITY_LEVEL
             namespace_labels[f"pod-security.kubernetes.io/{mode}-version"] = "latest"
-        self.add_manifest(
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {"name": env.namespace, "labels": namespace_labels},
-            },
-        )
+        namespace: dict[str, Any] = {"name": env.namespace, "labels": namespace_labels}
+        if not env.preview:
+            # Deleting the Application (or removing it from an app of apps) deletes what it manages, through
+            # its resources finalizer; with these options Argo CD keeps the Namespace, and what only lives
+            # there (hand-made Secrets, PVCs, events) with it: controller/appcontroller.go shouldBeDeleted
+            # skips Delete=false, gitops-engine's sync_context.go isPruningDisabled skips Prune=false.
+            namespace["annotations"] = {SYNC_OPTIONS: "Delete=false,Prune=false"}
+        self.add_manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace})
         self.service_account_name = naming.name()
         account_metadata = naming.metadata(self.service_account_name)
         if env.identity is not None:
