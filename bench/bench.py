@@ -92,8 +92,8 @@ def main() -> None:
         crds = os.environ.get("GORAX_CRD_DIR", str(REPO.parent / "shared" / "crds"))
         base_env = {
             **os.environ,
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
             "MAKEFLAGS": "",
+            "CDK8S_CHECK_UPGRADE": "false",
             "GORAX_CRD_DIR": crds,
         }
         print(
@@ -116,7 +116,7 @@ def main() -> None:
         env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), 0))}
         run(
             "cdk8s synth (npm CLI), 3 permanent",
-            ["node_modules/.bin/cdk8s", "synth", "--no-check-upgrade"],
+            ["node_modules/.bin/node", "node_modules/cdk8s-cli/bin/cdk8s", "synth"],
             project,
             env,
             args.runs,

@@ -37,8 +37,9 @@ fi
 crd_dir="$(cd "$crd_dir" && pwd)"
 
 cdk8s="$repo_root/node_modules/.bin/cdk8s"
-if [[ ! -x "$cdk8s" ]]; then
-  echo "error: $cdk8s not found; run 'npm ci' in $repo_root first" >&2
+node="$repo_root/node_modules/.bin/node"
+if [[ ! -x "$cdk8s" || ! -x "$node" ]]; then
+  echo "error: $cdk8s or $node not found; run 'npm ci' in $repo_root first" >&2
   exit 1
 fi
 
@@ -68,11 +69,10 @@ tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/gorax-crds.XXXXXX")"
 trap 'rm -rf "$tmp_dir"' EXIT
 
 # Reproducibility: CDK8S_* variables would be read as CLI options
-# (e.g. CDK8S_CLASS_PREFIX), and JSII would print a Node EOL banner.
+# (e.g. CDK8S_CLASS_PREFIX).
 while IFS= read -r var; do
   unset "$var"
 done < <(compgen -e | grep '^CDK8S_' || true)
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 stage_dir="$tmp_dir/imports"
 mkdir "$stage_dir"
@@ -89,7 +89,8 @@ for entry in "${groups[@]}"; do
   echo "==> $group"
   # Run from the temp dir with --no-save so the CLI neither reads nor edits
   # the project's cdk8s.yaml (it would append the temp path to `imports:`).
-  (cd "$tmp_dir" && "$cdk8s" --no-check-upgrade import "$bundle" \
+  # The CLI runs on the project's Node (package.json), not on whatever `node` is on the PATH.
+  (cd "$tmp_dir" && "$node" "$cdk8s" --no-check-upgrade import "$bundle" \
     --language python --output "$stage_dir" --no-save)
 done
 

@@ -7,7 +7,6 @@ session temp folder, and reads the files it wrote.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -25,7 +24,6 @@ from gorax_constructs.validation import YAML_LOADER
 
 from .end_to_end import Run, start_all
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
 
 

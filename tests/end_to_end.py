@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CDK8S_CLI = REPO / "node_modules" / ".bin" / "cdk8s"
+NODE = REPO / "node_modules" / ".bin" / "node"
+CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -56,8 +57,10 @@ class Run:
         return self.output
 
 
-def start(project: Path, command: list[str]) -> Run:
-    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+def start(project: Path, command: list[str], **variables: str) -> Run:
+    # Without JSII_NODE: the project must find its own Node (gorax_constructs/node.py).
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""}
+    env |= variables
     before = tree(project / "dist")
     process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return Run(project, before, process)
@@ -75,8 +78,8 @@ def start_all(root: Path) -> dict[str, Run]:
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
     runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
 
-    if CDK8S_CLI.exists():
-        cli = copy_project(root / "cdk8s-cli")
-        shutil.rmtree(cli / "dist" / "staging")
-        runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).
+    cli = copy_project(root / "cdk8s-cli")
+    shutil.rmtree(cli / "dist" / "staging")
+    runs["cdk8s-cli"] = start(cli, [str(NODE), str(CDK8S_CLI), "synth"], CDK8S_CHECK_UPGRADE="false")
     return runs
