@@ -88,14 +88,7 @@ def main() -> None:
         shutil.copytree(REPO, project, ignore=IGNORED)
         for installed in (".venv", "node_modules"):
             (project / installed).symlink_to(REPO / installed)
-        # The copy has no ../shared beside it: point at the CRDs so custom resources are validated as in CI.
-        crds = os.environ.get("GORAX_CRD_DIR", str(REPO.parent / "shared" / "crds"))
-        base_env = {
-            **os.environ,
-            "MAKEFLAGS": "",
-            "CDK8S_CHECK_UPGRADE": "false",
-            "GORAX_CRD_DIR": crds,
-        }
+        base_env = {**os.environ, "MAKEFLAGS": "", "CDK8S_CHECK_UPGRADE": "false"}
         print(
             f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
         )

@@ -14,7 +14,7 @@ from .catalog import PREVIEWS_FOLDER, Catalog
 from .chart import EnvironmentChart
 from .gitops import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
 from .manifest import ManifestChart, file_name
-from .validation import crd_dir, document_errors
+from .validation import document_errors
 from .yaml_format import stringify
 
 MANIFEST_SUFFIX = ".k8s.yaml"
@@ -30,11 +30,10 @@ def schema_problems(chart: ManifestChart, folder: str) -> list[str]:
     The objects are validated in memory, before they are written: parsing the
     written YAML back would cost more than the whole synth (README, "Performance").
     """
-    crds = crd_dir()
     return [
         f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}"
         for body in chart.to_json()
-        for error in document_errors(body, crds)
+        for error in document_errors(body)
     ]
 
 

@@ -76,6 +76,8 @@ def start_all(root: Path) -> dict[str, Run]:
     invalid_output = copy_project(root / "invalid-output")
     platform = invalid_output / "gorax_constructs" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
+    # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
+    replace_once(invalid_output / "gorax_constructs" / "edge.py", '"dnsNames":', '"dnsName":')
     runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
 
     # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).

@@ -24,6 +24,8 @@ def test_schema_invalid_output_leaves_dist_untouched(end_to_end):
     assert code != 0
     assert "production/ServiceAccount.prod-gorax.k8s.yaml: Kubernetes 1.27: (root): " in stderr
     assert "'automountToken' was unexpected" in stderr
+    assert "production/Certificate.prod-gorax-tls.k8s.yaml: CRD schema: spec: " in stderr
+    assert "'dnsName' was unexpected" in stderr
     assert tree(run.project / "dist") == run.dist_before
 
 
