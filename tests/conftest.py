@@ -89,6 +89,8 @@ def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     runs = start_all(tmp_path_factory.mktemp("end-to-end")) if selected else {}
     yield runs
     for run in runs.values():
+        if run.held is not None:
+            run.held.release()
         if run.process.poll() is None:
             run.process.kill()
         run.result()

@@ -13,6 +13,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gorax_constructs.lock import LOCK_FILE, SynthLock
+
 REPO = Path(__file__).resolve().parents[1]
 NODE = REPO / "node_modules" / ".bin" / "node"
 CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
@@ -48,6 +50,8 @@ class Run:
     dist_before: dict[str, bytes]
     process: subprocess.Popen[str]
     output: tuple[int, str, str] | None = field(default=None, init=False)
+    held: SynthLock | None = None
+    """A synth lock this session holds in ``project`` (released by the test, or at the session's end)."""
 
     def result(self) -> tuple[int, str, str]:
         """Exit code, stdout and stderr, waiting for the command if it is still running."""
@@ -79,6 +83,17 @@ def start_all(root: Path) -> dict[str, Run]:
     # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
     replace_once(invalid_output / "gorax_constructs" / "edge.py", '"dnsNames":', '"dnsName":')
     runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
+
+    # Two synths at once in one checkout, started while this session holds the synth lock, so both
+    # must wait; two folders of dist/ are gone, so both have work to do.
+    concurrent = copy_project(root / "concurrent")
+    shutil.rmtree(concurrent / "dist" / "production")
+    shutil.rmtree(concurrent / "dist" / "previews")
+    held = SynthLock(concurrent / LOCK_FILE)
+    held.acquire()
+    for name in ("concurrent-1", "concurrent-2"):
+        runs[name] = start(concurrent, ["make", "-s", "synth"])
+        runs[name].held = held
 
     # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).
     cli = copy_project(root / "cdk8s-cli")

@@ -2,6 +2,7 @@
 and `cdk8s synth` does what `make synth` does."""
 
 import filecmp
+import os
 
 from .end_to_end import REPO, tree
 
@@ -36,9 +37,30 @@ def test_cdk8s_synth_updates_dist_like_make_synth(end_to_end):
     assert code == 0, stderr
     assert tree(run.project / "dist") == tree(REPO / "dist")
     # No upgrade-check stack trace, no jsii banner as Python byte strings: only the app's summary line.
-    # The CLI then lists the files of its output folder.
+    # The CLI then lists the files of its output folder, a link to the staging folder (main.py).
     (line,) = stderr.splitlines()
     assert line.startswith(SUMMARY)
     listed = stdout.splitlines()
     assert listed[0] == "Synthesizing application"
-    assert sorted(listed[1:]) == sorted(f"  - build/synth/{path}" for path in tree(run.project / "build" / "synth"))
+    staged = sorted(f"  - build/cdk8s-synth/{path}" for path in tree(run.project / "build" / "synth"))
+    assert sorted(listed[1:]) == staged
+
+
+def test_two_synths_at_once_wait_for_each_other(end_to_end):
+    """Both were started while this session held the synth lock: each says it waits and names the holder;
+    released, they run one after the other, and both succeed with the right dist/ (without the lock,
+    8 of 8 tries failed: each deleted the other's staged files)."""
+    runs = [end_to_end["concurrent-1"], end_to_end["concurrent-2"]]
+    waiting = [run.process.stderr.readline() for run in runs]
+    runs[0].held.release()
+    expected = f"gorax: waiting for another synth in this checkout to finish (pid {os.getpid()}, build/synth.lock)\n"
+    assert waiting == [expected, expected]
+    for run in runs:
+        code, stdout, stderr = run.result()
+        assert (code, stderr) == (0, ""), "the rest of stderr after the waiting line must be empty"
+        (line,) = stdout.splitlines()
+        assert line.startswith(SUMMARY)
+    project = runs[0].project
+    assert tree(project / "dist") == tree(REPO / "dist")
+    assert (project / "docs" / "environments.md").read_bytes() == (REPO / "docs" / "environments.md").read_bytes()
+    assert (project / "build" / "synth.lock").read_text() == "", "the last holder cleared its pid"
