@@ -20,6 +20,12 @@ NODE = REPO / "node_modules" / ".bin" / "node"
 CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
 
 
+# The copies share the repository's .venv and node_modules (symlinks): make must never reinstall
+# them from a copy (a copied package.json newer than node_modules/.installed made several copies
+# run `npm ci` at once into the shared node_modules). `-o`: treat them as up to date.
+MAKE_SYNTH = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed", "synth"]
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, by path relative to ``folder``."""
     files = (p for p in sorted(folder.rglob("*")) if p.is_file())
@@ -75,14 +81,14 @@ def start_all(root: Path) -> dict[str, Run]:
     runs = {}
     broken_config = copy_project(root / "broken-config")
     replace_once(broken_config / "gorax_constructs" / "environments.py", 'tag="v1.2.3"', 'tag="latest"')
-    runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
+    runs["broken-config"] = start(broken_config, MAKE_SYNTH)
 
     invalid_output = copy_project(root / "invalid-output")
     platform = invalid_output / "gorax_constructs" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
     # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
     replace_once(invalid_output / "gorax_constructs" / "edge.py", '"dnsNames":', '"dnsName":')
-    runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
+    runs["invalid-output"] = start(invalid_output, MAKE_SYNTH)
 
     # Two synths at once in one checkout, started while this session holds the synth lock, so both
     # must wait; two folders of dist/ are gone, so both have work to do.
@@ -92,7 +98,7 @@ def start_all(root: Path) -> dict[str, Run]:
     held = SynthLock(concurrent / LOCK_FILE)
     held.acquire()
     for name in ("concurrent-1", "concurrent-2"):
-        runs[name] = start(concurrent, ["make", "-s", "synth"])
+        runs[name] = start(concurrent, MAKE_SYNTH)
         runs[name].held = held
 
     # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).
