@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate imports/ (cdk8s Python bindings for the upstream CRDs) offline.
 #
-# Usage:  scripts/import-crds.sh   (or `make imports`)
+# Usage:  scripts/import-crds.sh          (or `make imports`)
+#         scripts/import-crds.sh --list   print each API group and its CRD files, import nothing
 #
 # Input: the CRD files listed under `imports:` in cdk8s.yaml, which are the
 # upstream CRDs vendored unmodified in crds/ (pinned in crds/sources.yaml).
@@ -25,14 +26,12 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-cdk8s="$repo_root/node_modules/.bin/cdk8s"
-node="$repo_root/node_modules/.bin/node"
-if [[ ! -x "$cdk8s" || ! -x "$node" ]]; then
-  echo "error: $cdk8s or $node not found; run 'npm ci' in $repo_root first" >&2
-  exit 1
-fi
-
-out_dir="$repo_root/imports"
+list_only=false
+case "${1-}" in
+  "") ;;
+  --list) list_only=true ;;
+  *) echo "usage: $0 [--list]" >&2; exit 2 ;;
+esac
 
 # cdk8s.yaml's `imports:` entries (crds/<group>_<plural>.yaml), grouped by API group.
 declare -A group_files=()
@@ -51,6 +50,21 @@ if [[ ${#groups[@]} -eq 0 ]]; then
   echo "error: no crds/*.yaml entries under imports: in $repo_root/cdk8s.yaml" >&2
   exit 1
 fi
+if $list_only; then
+  for group in "${groups[@]}"; do
+    echo "$group: ${group_files[$group]% }"
+  done
+  exit 0
+fi
+
+cdk8s="$repo_root/node_modules/.bin/cdk8s"
+node="$repo_root/node_modules/.bin/node"
+if [[ ! -x "$cdk8s" || ! -x "$node" ]]; then
+  echo "error: $cdk8s or $node not found; run 'npm ci' in $repo_root first" >&2
+  exit 1
+fi
+
+out_dir="$repo_root/imports"
 
 tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/gorax-crds.XXXXXX")"
 trap 'rm -rf "$tmp_dir"' EXIT

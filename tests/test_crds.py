@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -72,3 +73,15 @@ def test_imports_are_generated_from_the_vendored_crds():
         )
         classes = {name.lower() for name in re.findall(r"^class (\w+)\($", module.read_text(), re.MULTILINE)}
         assert crd["spec"]["names"]["kind"].lower() in classes, f"{path}: no class in {module}"  # HTTPRoute: HttpRoute
+
+
+def test_make_imports_reads_the_vendored_crds_by_api_group():
+    """scripts/import-crds.sh --list: what `make imports` would feed `cdk8s import`, one bundle per API group."""
+    listing = subprocess.run(
+        [REPO / "scripts" / "import-crds.sh", "--list"], capture_output=True, text=True, check=True
+    ).stdout
+    bundles = {group: files.split() for group, files in (line.split(": ") for line in listing.splitlines())}
+    expected: dict[str, list[str]] = {}
+    for path in yaml.safe_load((REPO / "cdk8s.yaml").read_text())["imports"]:
+        expected.setdefault(crd_head(REPO / path)["spec"]["group"], []).append(str(REPO / path))
+    assert bundles == expected
