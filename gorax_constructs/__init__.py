@@ -18,6 +18,10 @@ from importlib import import_module
 from typing import Any
 
 from . import configuration
+from .node import use_project_node
+
+# Before any module of the package imports cdk8s (which starts jsii's Node).
+use_project_node()
 
 _PARTS = (
     "ApiService",

@@ -7,7 +7,6 @@ session temp folder, and reads the files it wrote.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -26,7 +25,6 @@ from gorax_constructs.pipeline.validation import YAML_LOADER
 from .end_to_end import Run, start_all
 from .option_environments import OPTION_ENVIRONMENTS
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -92,6 +90,8 @@ def end_to_end(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     runs = start_all(tmp_path_factory.mktemp("end-to-end")) if selected else {}
     yield runs
     for run in runs.values():
+        if run.held is not None:
+            run.held.release()
         if run.process.poll() is None:
             run.process.kill()
         run.result()

@@ -13,8 +13,17 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gorax_constructs.lock import LOCK_FILE, SynthLock
+
 REPO = Path(__file__).resolve().parents[1]
-CDK8S_CLI = REPO / "node_modules" / ".bin" / "cdk8s"
+NODE = REPO / "node_modules" / ".bin" / "node"
+CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
+
+
+# The copies share the repository's .venv and node_modules (symlinks): make must never reinstall
+# them from a copy (a copied package.json newer than node_modules/.installed made several copies
+# run `npm ci` at once into the shared node_modules). `-o`: treat them as up to date.
+MAKE_SYNTH = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed", "synth"]
 STDOUT_PREVIEW = "pr-stdout"
 
 
@@ -48,6 +57,8 @@ class Run:
     dist_before: dict[str, bytes]
     process: subprocess.Popen[str]
     output: tuple[int, str, str] | None = field(default=None, init=False)
+    held: SynthLock | None = None
+    """A synth lock this session holds in ``project`` (released by the test, or at the session's end)."""
 
     def result(self) -> tuple[int, str, str]:
         """Exit code, stdout and stderr, waiting for the command if it is still running."""
@@ -57,8 +68,10 @@ class Run:
         return self.output
 
 
-def start(project: Path, command: list[str]) -> Run:
-    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+def start(project: Path, command: list[str], **variables: str) -> Run:
+    # Without JSII_NODE: the project must find its own Node (gorax_constructs/node.py).
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""}
+    env |= variables
     before = tree(project / "dist")
     process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return Run(project, before, process)
@@ -69,25 +82,38 @@ def start_all(root: Path) -> dict[str, Run]:
     runs = {}
     broken_config = copy_project(root / "broken-config")
     replace_once(broken_config / "gorax_constructs" / "environments.py", 'tag="v1.2.3"', 'tag="latest"')
-    runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
+    runs["broken-config"] = start(broken_config, MAKE_SYNTH)
 
     invalid_output = copy_project(root / "invalid-output")
     platform = invalid_output / "gorax_constructs" / "parts" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
-    runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
+    # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
+    replace_once(invalid_output / "gorax_constructs" / "parts" / "secrets.py", '"refreshInterval":', '"refreshEvery":')
+    runs["invalid-output"] = start(invalid_output, MAKE_SYNTH)
 
-    if CDK8S_CLI.exists():
-        cli = copy_project(root / "cdk8s-cli")
-        shutil.rmtree(cli / "dist" / "staging")
-        runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    # Two synths at once in one checkout, started while this session holds the synth lock, so both
+    # must wait; two folders of dist/ are gone, so both have work to do.
+    concurrent = copy_project(root / "concurrent")
+    shutil.rmtree(concurrent / "dist" / "production")
+    shutil.rmtree(concurrent / "dist" / "previews")
+    held = SynthLock(concurrent / LOCK_FILE)
+    held.acquire()
+    for name in ("concurrent-1", "concurrent-2"):
+        runs[name] = start(concurrent, MAKE_SYNTH)
+        runs[name].held = held
 
-        stdout = copy_project(root / "cdk8s-stdout")
-        with (stdout / "previews.yaml").open("a") as previews:
-            previews.write(f"  - name: {STDOUT_PREVIEW}\n    owner: someone\n    expires: '2099-01-01'\n")
-        runs["cdk8s-stdout"] = start(stdout, [str(CDK8S_CLI), "synth", "--stdout", "--no-check-upgrade"])
+    # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).
+    cli = copy_project(root / "cdk8s-cli")
+    shutil.rmtree(cli / "dist" / "staging")
+    runs["cdk8s-cli"] = start(cli, [str(NODE), str(CDK8S_CLI), "synth"], CDK8S_CHECK_UPGRADE="false")
 
-        plugins = copy_project(root / "cdk8s-validations")
-        with (plugins / "cdk8s.yaml").open("a") as config:
-            config.write("validations:\n  - package: ./policy-plugin\n    class: Policy\n    version: 0.0.0\n")
-        runs["cdk8s-validations"] = start(plugins, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    stdout = copy_project(root / "cdk8s-stdout")
+    with (stdout / "previews.yaml").open("a") as previews:
+        previews.write(f"  - name: {STDOUT_PREVIEW}\n    owner: someone\n    expires: '2099-01-01'\n")
+    runs["cdk8s-stdout"] = start(stdout, [str(NODE), str(CDK8S_CLI), "synth", "--stdout"], CDK8S_CHECK_UPGRADE="false")
+
+    plugins = copy_project(root / "cdk8s-validations")
+    with (plugins / "cdk8s.yaml").open("a") as config:
+        config.write("validations:\n  - package: ./policy-plugin\n    class: Policy\n    version: 0.0.0\n")
+    runs["cdk8s-validations"] = start(plugins, [str(NODE), str(CDK8S_CLI), "synth"], CDK8S_CHECK_UPGRADE="false")
     return runs

@@ -34,7 +34,7 @@ from gorax_constructs.parts.argocd import (
 )
 from gorax_constructs.parts.edge import CLUSTER_ISSUER
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
-from gorax_constructs.pipeline.validation import crd_dir, custom_resource_errors
+from gorax_constructs.pipeline.validation import custom_resource_errors
 
 from .conftest import CATALOG, REPO, synthesize_environments
 from .k8s_objects import containers, pod_templates
@@ -194,11 +194,8 @@ def render(template, folder: str):
 
 
 def test_argo_cd_objects_validate_against_their_crds(argocd):
-    folder = crd_dir()
-    if folder is None:
-        pytest.skip("no CRD folder: set GORAX_CRD_DIR to ../shared/crds")
     assert {o["kind"] for o in argocd} == {"AppProject", "Application", "ApplicationSet"}
-    errors = [f"{o['kind']}/{o['metadata']['name']}: {e}" for o in argocd for e in custom_resource_errors(o, folder)]
+    errors = [f"{o['kind']}/{o['metadata']['name']}: {e}" for o in argocd for e in custom_resource_errors(o)]
     assert errors == []
 
 

@@ -21,7 +21,7 @@ from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file
 from . import policies
 from .catalog import PREVIEWS_FOLDER, Catalog
 from .kustomize import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
-from .validation import crd_dir, document_errors
+from .validation import document_errors
 from .yaml_format import stringify
 
 MANIFEST_SUFFIX = ".k8s.yaml"
@@ -52,11 +52,8 @@ def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | N
     except (DuplicateObject, UnknownObject) as error:
         return [], [f"{folder}: {error.args[0]}"]
     problems = [f"{folder}: {error}" for error in errors]
-    crds = crd_dir()
     problems += [
-        f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}"
-        for body in objects
-        for error in document_errors(body, crds)
+        f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}" for body in objects for error in document_errors(body)
     ]
     if env is not None and not problems:
         problems += [f"{folder}: {problem}" for problem in policies.problems(env, objects)]
