@@ -1,19 +1,24 @@
 # Two entry points: `make synth` (the main job) and `make test` (everything CI runs).
-# Both install what they need on first use: .venv from requirements.txt, node_modules from package-lock.json.
+# Both install what they need on first use: .venv from requirements.txt, node_modules from package-lock.json
+# (the cdk8s CLI and the project's Node LTS, the npm package `node`).
 
 SHELL := /bin/bash
 PYTHON_BOOTSTRAP ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-CDK8S := node_modules/.bin/cdk8s
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+NODE := node_modules/.bin/node
+# jsii (started by `import cdk8s`) runs the project's Node, not whatever `node` is on the PATH.
+export JSII_NODE := $(CURDIR)/$(NODE)
+# The CLI's upgrade check queries registry.npmjs.org at every start and prints a stack trace offline;
+# the CLI reads CDK8S_* variables as its options (cdk8s-cli lib/cli/index.js: `.env('CDK8S')`).
+export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: synth test lint imports
 
 # The app itself, not `cdk8s synth`: the npm CLI only sets CDK8S_OUTDIR and runs this same
 # command, and its start alone costs ~1.3 s here. `cdk8s synth` does the same job.
-synth: $(VENV)/.installed
+synth: $(VENV)/.installed node_modules/.installed
 	@$(PY) main.py
 
 test: $(VENV)/.installed node_modules/.installed lint
@@ -23,7 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Regenerate imports/ offline from the CRDs in $GORAX_CRD_DIR (default ../shared/crds).
+# Regenerate imports/ offline from the CRDs vendored in crds/ (the ones cdk8s.yaml lists; ~40 s).
 imports: node_modules/.installed
 	scripts/import-crds.sh
 

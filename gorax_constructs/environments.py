@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import (
+from .configuration.edge import EdgeConfig, HostEdge
+from .configuration.gitops import GitOpsConfig
+from .configuration.images import load_images
+from .configuration.model import (
     Autoscaling,
     ComponentConfig,
     Cors,
@@ -20,10 +23,7 @@ from .config import (
     Resources,
     check_unique,
 )
-from .edge import EdgeConfig, HostEdge
-from .gitops import GitOpsConfig
-from .images import load_images
-from .secrets import ExistingSecret, ExternalSecrets
+from .configuration.secrets import ExistingSecret, ExternalSecrets
 
 IMAGES = load_images(repositories={"api": "gorax/api", "worker": "gorax/worker"})
 
@@ -46,8 +46,9 @@ BASE = EnvironmentConfig(
         termination_grace_seconds=300,
     ),
     cors=Cors(allowed_origins=("https://app.gorax.io",)),
+    # Every host is public: certificates from a trusted issuer (IssuedTls defaults to letsencrypt-prod),
+    # development's included. Previews share the platform's wildcard instead (configuration/previews.py).
     edge=EdgeConfig(
-        cluster_issuer="letsencrypt-staging",
         api=HostEdge(requests_per_second=100, burst_multiplier=5, connections=50),
         # Webhook senders retry in bursts and post large payloads slowly: more burst, long timeouts, no CORS.
         webhooks=HostEdge(
@@ -83,6 +84,8 @@ DEVELOPMENT = replace(
     log_level="debug",
     worker_concurrency=5,
     tracing=replace(BASE.tracing, sample_ratio=1.0),
+    # Previews derive from development: its chart carries the one dashboard and rule set for all of them.
+    monitoring=replace(BASE.monitoring, preview_monitoring=True),
 )
 
 STAGING = replace(
@@ -137,7 +140,6 @@ PRODUCTION = replace(
     worker_concurrency=10,
     tracing=replace(BASE.tracing, sample_ratio=0.1),
     database=DatabasePool(max_open_conns=50, max_idle_conns=25),
-    edge=replace(BASE.edge, cluster_issuer="letsencrypt-prod"),
     secrets=ExternalSecrets(store_name="gorax-secrets-store", remote_key_prefix="gorax/prod"),
     zone_spread=True,
 )

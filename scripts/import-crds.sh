@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerate imports/ (cdk8s Python bindings for the upstream CRDs) offline.
 #
-# Usage:  scripts/import-crds.sh
-#   GORAX_CRD_DIR  folder holding the upstream CRD YAML files
-#                  (default: ../shared/crds; a relative path is taken
-#                  relative to the repository root, not to the caller's cwd)
+# Usage:  scripts/import-crds.sh          (or `make imports`)
+#         scripts/import-crds.sh --list   print each API group and its CRD files, import nothing
+#
+# Input: the CRD files listed under `imports:` in cdk8s.yaml, which are the
+# upstream CRDs vendored unmodified in crds/ (pinned in crds/sources.yaml).
 #
 # Why the CRDs are concatenated per API group:
 #   `cdk8s import` emits ONE Python module per API group (the group name
@@ -25,71 +26,71 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-crd_dir="${GORAX_CRD_DIR:-../shared/crds}"
-case "$crd_dir" in
-  /*) ;;
-  *) crd_dir="$repo_root/$crd_dir" ;;
+list_only=false
+case "${1-}" in
+  "") ;;
+  --list) list_only=true ;;
+  *) echo "usage: $0 [--list]" >&2; exit 2 ;;
 esac
-if [[ ! -d "$crd_dir" ]]; then
-  echo "error: CRD folder not found: $crd_dir (set GORAX_CRD_DIR)" >&2
+
+# cdk8s.yaml's `imports:` entries (crds/<group>_<plural>.yaml), grouped by API group.
+declare -A group_files=()
+groups=()
+while IFS= read -r file; do
+  if [[ ! -f "$repo_root/$file" ]]; then
+    echo "error: missing CRD file $repo_root/$file (listed in cdk8s.yaml)" >&2
+    exit 1
+  fi
+  name="${file##*/}"
+  group="${name%%_*}"
+  [[ -n "${group_files[$group]+set}" ]] || groups+=("$group")
+  group_files[$group]+="$repo_root/$file "
+done < <(sed -n '/^imports:/,/^[^ ]/s/^  - \(crds\/[^ ]*\.yaml\)$/\1/p' "$repo_root/cdk8s.yaml")
+if [[ ${#groups[@]} -eq 0 ]]; then
+  echo "error: no crds/*.yaml entries under imports: in $repo_root/cdk8s.yaml" >&2
   exit 1
 fi
-crd_dir="$(cd "$crd_dir" && pwd)"
+if $list_only; then
+  for group in "${groups[@]}"; do
+    echo "$group: ${group_files[$group]% }"
+  done
+  exit 0
+fi
 
 cdk8s="$repo_root/node_modules/.bin/cdk8s"
-if [[ ! -x "$cdk8s" ]]; then
-  echo "error: $cdk8s not found; run 'npm ci' in $repo_root first" >&2
+node="$repo_root/node_modules/.bin/node"
+if [[ ! -x "$cdk8s" || ! -x "$node" ]]; then
+  echo "error: $cdk8s or $node not found; run 'npm ci' in $repo_root first" >&2
   exit 1
 fi
 
 out_dir="$repo_root/imports"
 
-# API group -> CRD files (space separated). The order only affects log output.
-groups=(
-  "monitoring.coreos.com|monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_prometheusrules.yaml"
-  "external-secrets.io|external-secrets.io_externalsecrets.yaml"
-  "cert-manager.io|cert-manager.io_certificates.yaml"
-  "gateway.networking.k8s.io|gateway.networking.k8s.io_gateways.yaml gateway.networking.k8s.io_httproutes.yaml"
-  "gateway.envoyproxy.io|gateway.envoyproxy.io_backendtrafficpolicies.yaml gateway.envoyproxy.io_securitypolicies.yaml"
-  "argoproj.io|argoproj.io_applications.yaml"
-)
-
-# Fail before touching imports/ if any input is missing.
-for entry in "${groups[@]}"; do
-  for f in ${entry#*|}; do
-    if [[ ! -f "$crd_dir/$f" ]]; then
-      echo "error: missing CRD file $crd_dir/$f" >&2
-      exit 1
-    fi
-  done
-done
-
 tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/gorax-crds.XXXXXX")"
 trap 'rm -rf "$tmp_dir"' EXIT
 
 # Reproducibility: CDK8S_* variables would be read as CLI options
-# (e.g. CDK8S_CLASS_PREFIX), and JSII would print a Node EOL banner.
+# (e.g. CDK8S_CLASS_PREFIX).
 while IFS= read -r var; do
   unset "$var"
 done < <(compgen -e | grep '^CDK8S_' || true)
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 stage_dir="$tmp_dir/imports"
 mkdir "$stage_dir"
 
-for entry in "${groups[@]}"; do
-  group="${entry%%|*}"
+for group in "${groups[@]}"; do
   bundle="$tmp_dir/$group.yaml"
   : >"$bundle"
-  for f in ${entry#*|}; do
+  for f in ${group_files[$group]}; do
     # Explicit separator + newline: some upstream files lack a leading '---'
     # or a trailing newline; empty documents are ignored by cdk8s.
-    { printf -- '---\n'; cat "$crd_dir/$f"; printf '\n'; } >>"$bundle"
+    { printf -- '---\n'; cat "$f"; printf '\n'; } >>"$bundle"
   done
   echo "==> $group"
   # Run from the temp dir with --no-save so the CLI neither reads nor edits
   # the project's cdk8s.yaml (it would append the temp path to `imports:`).
-  (cd "$tmp_dir" && "$cdk8s" --no-check-upgrade import "$bundle" \
+  # The CLI runs on the project's Node (package.json), not on whatever `node` is on the PATH.
+  (cd "$tmp_dir" && "$node" "$cdk8s" --no-check-upgrade import "$bundle" \
     --language python --output "$stage_dir" --no-save)
 done
 

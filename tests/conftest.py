@@ -7,7 +7,6 @@ session temp folder, and reads the files it wrote.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -18,14 +17,14 @@ import cdk8s
 import pytest
 import yaml
 
-from gorax_constructs.app import synth_catalog
-from gorax_constructs.catalog import Catalog, load_catalog
-from gorax_constructs.config import EnvironmentConfig
-from gorax_constructs.validation import YAML_LOADER
+from gorax_constructs.configuration.model import EnvironmentConfig
+from gorax_constructs.pipeline.catalog import Catalog, load_catalog
+from gorax_constructs.pipeline.synth import synth_catalog
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .end_to_end import Chain, Run, start_all
+from .option_environments import OPTION_ENVIRONMENTS
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -108,9 +107,23 @@ def synthesized(synth_root: Path) -> dict[str, Synthesized]:
     return synthesize(CATALOG, synth_root)
 
 
-@pytest.fixture(scope="session", params=[env.name for env in (*CATALOG.permanent, *CATALOG.previews)])
-def environment(request: pytest.FixtureRequest, synthesized: dict[str, Synthesized]) -> Synthesized:
-    return synthesized[request.param]
+@pytest.fixture(scope="session")
+def options_synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    """The test-only environments of every secret source, identity and scaling mode (option_environments.py)."""
+    return synthesize_environments(OPTION_ENVIRONMENTS, tmp_path_factory.mktemp("synth-options"))
+
+
+@pytest.fixture(
+    scope="session",
+    params=[env.name for env in (*CATALOG.permanent, *CATALOG.previews, *OPTION_ENVIRONMENTS)],
+)
+def environment(
+    request: pytest.FixtureRequest,
+    synthesized: dict[str, Synthesized],
+    options_synthesized: dict[str, Synthesized],
+) -> Synthesized:
+    """Every catalog environment and every test-only option environment."""
+    return synthesized.get(request.param) or options_synthesized[request.param]
 
 
 def with_edge_mode(env: EnvironmentConfig, mode: str) -> EnvironmentConfig:

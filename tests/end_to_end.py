@@ -18,8 +18,18 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gorax_constructs.lock import LOCK_FILE, SynthLock
+
 REPO = Path(__file__).resolve().parents[1]
-CDK8S_CLI = REPO / "node_modules" / ".bin" / "cdk8s"
+NODE = REPO / "node_modules" / ".bin" / "node"
+CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
+
+
+# The copies share the repository's .venv and node_modules (symlinks): make must never reinstall
+# them from a copy (a copied package.json newer than node_modules/.installed made several copies
+# run `npm ci` at once into the shared node_modules). `-o`: treat them as up to date.
+MAKE_SYNTH = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed", "synth"]
+STDOUT_PREVIEW = "pr-stdout"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -52,6 +62,8 @@ class Run:
     dist_before: dict[str, bytes]
     process: subprocess.Popen[str]
     output: tuple[int, str, str] | None = field(default=None, init=False)
+    held: SynthLock | None = None
+    """A synth lock this session holds in ``project`` (released by the test, or at the session's end)."""
 
     def result(self) -> tuple[int, str, str]:
         """Exit code, stdout and stderr, waiting for the command if it is still running."""
@@ -61,6 +73,8 @@ class Run:
         return self.output
 
     def stop(self) -> None:
+        if self.held is not None:
+            self.held.release()
         if self.process.poll() is None:
             self.process.kill()
         self.result()
@@ -96,7 +110,7 @@ class Chain:
 
 
 def start_chain(project: Path, commands: list[list[str]], watch: tuple[str, ...]) -> Chain:
-    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""}
     steps: list[Step] = []
 
     def run_all() -> None:
@@ -112,7 +126,9 @@ def start_chain(project: Path, commands: list[list[str]], watch: tuple[str, ...]
 
 
 def start(project: Path, command: list[str], **variables: str) -> Run:
-    env = {**os.environ, "MAKEFLAGS": "", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **variables}
+    # Without JSII_NODE: the project must find its own Node (gorax_constructs/node.py).
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""}
+    env |= variables
     before = tree(project / "dist")
     process = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return Run(project, before, process)
@@ -131,17 +147,40 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
         return runs
     broken_config = copy_project(root / "broken-config")
     replace_once(broken_config / "images.yaml", "tag: v1.2.3", "tag: latest")  # production's API image
-    runs["broken-config"] = start(broken_config, ["make", "-s", "synth"])
+    runs["broken-config"] = start(broken_config, MAKE_SYNTH)
 
     invalid_output = copy_project(root / "invalid-output")
-    platform = invalid_output / "gorax_constructs" / "platform.py"
+    platform = invalid_output / "gorax_constructs" / "parts" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
-    runs["invalid-output"] = start(invalid_output, ["make", "-s", "synth"])
+    # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
+    replace_once(invalid_output / "gorax_constructs" / "parts" / "secrets.py", '"refreshInterval":', '"refreshEvery":')
+    runs["invalid-output"] = start(invalid_output, MAKE_SYNTH)
 
-    if CDK8S_CLI.exists():
-        cli = copy_project(root / "cdk8s-cli")
-        shutil.rmtree(cli / "dist" / "staging")
-        runs["cdk8s-cli"] = start(cli, [str(CDK8S_CLI), "synth", "--no-check-upgrade"])
+    # Two synths at once in one checkout, started while this session holds the synth lock, so both
+    # must wait; two folders of dist/ are gone, so both have work to do.
+    concurrent = copy_project(root / "concurrent")
+    shutil.rmtree(concurrent / "dist" / "production")
+    shutil.rmtree(concurrent / "dist" / "previews")
+    held = SynthLock(concurrent / LOCK_FILE)
+    held.acquire()
+    for name in ("concurrent-1", "concurrent-2"):
+        runs[name] = start(concurrent, MAKE_SYNTH)
+        runs[name].held = held
+
+    # The npm CLI on the project's Node, its upgrade check off as in the Makefile (CDK8S_CHECK_UPGRADE=false).
+    cli = copy_project(root / "cdk8s-cli")
+    shutil.rmtree(cli / "dist" / "staging")
+    runs["cdk8s-cli"] = start(cli, [str(NODE), str(CDK8S_CLI), "synth"], CDK8S_CHECK_UPGRADE="false")
+
+    stdout = copy_project(root / "cdk8s-stdout")
+    with (stdout / "previews.yaml").open("a") as previews:
+        previews.write(f"  - name: {STDOUT_PREVIEW}\n    owner: someone\n    expires: '2099-01-01'\n")
+    runs["cdk8s-stdout"] = start(stdout, [str(NODE), str(CDK8S_CLI), "synth", "--stdout"], CDK8S_CHECK_UPGRADE="false")
+
+    plugins = copy_project(root / "cdk8s-validations")
+    with (plugins / "cdk8s.yaml").open("a") as config:
+        config.write("validations:\n  - package: ./policy-plugin\n    class: Policy\n    version: 0.0.0\n")
+    runs["cdk8s-validations"] = start(plugins, [str(NODE), str(CDK8S_CLI), "synth"], CDK8S_CHECK_UPGRADE="false")
     return runs
 
 
@@ -177,9 +216,8 @@ def start_user_errors(root: Path) -> dict[str, Run]:
         (project / "pr.yaml").write_text(text)
         runs[name] = start(project, SYNTH, GORAX_PREVIEWS_FILE=str(project / "pr.yaml"))
     project = copy_project(root / "internal-error")
-    replace_once(
-        project / "gorax_constructs" / "app.py", "    output.finish()\n", "    output.finish()\n    {}['no such key']\n"
-    )
+    synth = project / "gorax_constructs" / "pipeline" / "synth.py"
+    replace_once(synth, "    output.finish()\n", "    output.finish()\n    {}['no such key']\n")
     runs["internal-error"] = start(project, SYNTH)
     return runs
 

@@ -9,9 +9,16 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from gorax_constructs.config import Autoscaling, DisruptionBudget, EnvironmentConfig, Image, Migration, Resources
+from gorax_constructs.configuration.model import (
+    Autoscaling,
+    DisruptionBudget,
+    EnvironmentConfig,
+    Image,
+    Migration,
+    Resources,
+)
+from gorax_constructs.configuration.secrets import ExistingSecret, ExternalSecrets
 from gorax_constructs.environments import ENVIRONMENTS
-from gorax_constructs.secrets import ExistingSecret, ExternalSecrets
 
 cpu = st.one_of(st.sampled_from(["50m", "100m", "250m", "1", "0.5", "2"]), st.text(max_size=6))
 memory = st.one_of(st.sampled_from(["64Mi", "128Mi", "512Mi", "1Gi", "2G"]), st.text(max_size=6))

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from gorax_constructs.config import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.model import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
+from gorax_constructs.configuration.network import Peer
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.network import Peer
 
 
 def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:
@@ -190,6 +190,48 @@ def test_bad_alert_threshold(field, value):
     )
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [("http_requests_per_second", 0), ("workflow_executions_per_second", -0.1), ("step_executions_per_second", "1")],
+)
+def test_ratio_alerts_need_a_positive_traffic_floor(field, value):
+    floor = replace(STAGING.monitoring.min_traffic, **{field: value})
+    expect_error(
+        lambda: replace(STAGING, monitoring=replace(STAGING.monitoring, min_traffic=floor)),
+        env="staging",
+        field=f"monitoring.min_traffic.{field}",
+        value=repr(value),
+        allowed="a positive rate in events per second",
+    )
+
+
+def test_a_preview_is_development_tier_without_the_shared_preview_monitoring():
+    expect_error(
+        lambda: replace(STAGING, preview=True),
+        env="staging",
+        field="preview",
+        value="True",
+        allowed="False in a staging-tier environment: previews copy development",
+    )
+    expect_error(
+        lambda: replace(DEVELOPMENT, name="pr-1", preview=True),
+        env="pr-1",
+        field="monitoring.preview_monitoring",
+        value="True",
+        allowed="False in a preview",
+    )
+
+
+def test_one_environment_carries_the_preview_monitoring():
+    second = replace(STAGING, monitoring=replace(STAGING.monitoring, preview_monitoring=True))
+    with pytest.raises(ConfigError) as error:
+        check_unique((DEVELOPMENT, second, PRODUCTION))
+    assert str(error.value) == (
+        "environment 'staging': monitoring.preview_monitoring = True is not allowed: "
+        "False: environment 'development' already carries the previews' dashboard and rules"
+    )
+
+
 def test_bad_prometheus_selector_label():
     expect_error(
         lambda: replace(
@@ -215,21 +257,33 @@ def test_latest_or_empty_tag_outside_development(env, tag):
     )
 
 
-def test_production_needs_a_pinned_version_or_digest():
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+@pytest.mark.parametrize("tag", ["stable", "staging", "main"])
+def test_staging_and_production_refuse_mutable_tags(env, tag):
+    """A new build pushed under a moving tag reaches pods only as they restart, without a sync or its migration."""
     expect_error(
-        lambda: replace(
-            PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", tag="stable"))
-        ),
-        env="production",
+        lambda: replace(env, worker=replace(env.worker, image=Image(repository="gorax/worker", tag=tag))),
+        env=env.name,
         field="worker.image.tag",
-        value="'stable'",
-        allowed="pinned version",
+        value=repr(tag),
+        allowed="an immutable reference",
     )
-    digest = "sha256:" + "a" * 64
-    pinned = replace(
-        PRODUCTION, worker=replace(PRODUCTION.worker, image=Image(repository="gorax/worker", digest=digest))
-    )
-    assert pinned.worker.image.reference == f"gorax/worker@{digest}"
+
+
+@pytest.mark.parametrize("env", [STAGING, PRODUCTION], ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image(repository="gorax/worker", tag="v1.2.3"),
+        Image(repository="gorax/worker", tag="3f9c2e1"),
+        Image(repository="gorax/worker", tag="sha-" + "3f9c2e1a" * 5),
+        Image(repository="gorax/worker", digest="sha256:" + "a" * 64),
+        Image(repository="gorax/worker", tag="staging", digest="sha256:" + "a" * 64),
+    ],
+    ids=lambda i: i.reference,
+)
+def test_staging_and_production_accept_versions_commit_shas_and_digests(env, image):
+    assert replace(env, worker=replace(env.worker, image=image)).worker.image == image
 
 
 def test_development_accepts_mutable_tags():

@@ -7,19 +7,19 @@ environment (module-scoped), the rest reuses the session's.
 
 import copy
 import re
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
 
-from gorax_constructs.chart import EnvironmentChart
-from gorax_constructs.envdoc import render_environments
+from gorax_constructs.configuration.network import Peer
+from gorax_constructs.configuration.secrets import ExternalSecrets
 from gorax_constructs.environments import PRODUCTION
-from gorax_constructs.network import Peer
-from gorax_constructs.secrets import ExternalSecrets
+from gorax_constructs.parts.chart import EnvironmentChart
+from gorax_constructs.parts.edge import CLUSTER_ISSUER
+from gorax_constructs.pipeline.envdoc import render_environments
 
 from .conftest import CATALOG, REPO, Synthesized, folder_app
+from .test_edge import blocking
 
 NGINX = "nginx.ingress.kubernetes.io/"
 PERMANENT = [env.name for env in CATALOG.permanent]
@@ -120,13 +120,14 @@ def test_each_diagram_shows_the_environments_objects(rendered, permanent):
     blocks = diagrams(rendered)
     for output in permanent:
         block = blocks[output.env.name]
-        expected = names(output, "Ingress") + names(output, "Service") + names(output, "Deployment")
+        serving = [i for i in output.of_kind("Ingress") if not blocking(i)]
+        expected = [i["metadata"]["name"] for i in serving] + names(output, "Service") + names(output, "Deployment")
         expected += names(output, "HorizontalPodAutoscaler") + names(output, "Job")
         expected += names(output, "ServiceMonitor") + names(output, "PodMonitor")
         assert len(expected) >= 2 + 1 + 2 + 2 + 1 + 2
         for name in expected:
             assert re.search(rf"\b{re.escape(name)}\b", block), f"{output.env.name}: {name} not in its diagram"
-        for ingress in output.of_kind("Ingress"):
+        for ingress in serving:
             (host,) = [rule["host"] for rule in ingress["spec"]["rules"]]
             assert re.search(rf'"Ingress {ingress["metadata"]["name"]}<br/>{re.escape(host)}', block)
         assert "Argo CD Sync hook, wave -1" in block
@@ -146,7 +147,7 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
             assert rows[f"{title} replicas (HPA min–max)"][i] == f"{hpa['minReplicas']}–{hpa['maxReplicas']}"
             targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["metrics"]}
             expected = f"cpu {targets['cpu']}% · memory {targets['memory']}%"
-            assert rows[f"{title} HPA utilization targets"][i] == expected
+            assert rows[f"{title} autoscaling signals"][i] == expected
             resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
             for kind in ("cpu", "memory"):
                 expected = f"{resources['requests'][kind]} / {resources['limits'][kind]}"
@@ -154,7 +155,8 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
             pdb = component(output, "PodDisruptionBudget", comp)["spec"]
             key = "minAvailable" if "minAvailable" in pdb else "maxUnavailable"
             assert rows[f"{title} PodDisruptionBudget"][i] == f"{key} {pdb[key]}"
-        by_host = {rule["host"]: ing for ing in output.of_kind("Ingress") for rule in ing["spec"]["rules"]}
+        serving = [i for i in output.of_kind("Ingress") if not blocking(i)]
+        by_host = {rule["host"]: ing for ing in serving for rule in ing["spec"]["rules"]}
         for role, host in (("api", env.api_host), ("webhooks", env.webhooks_host)):
             annotations = by_host[host]["metadata"]["annotations"]
             assert rows[f"{role} host"][i] == f"`{host}`"
@@ -165,9 +167,21 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
         assert rows["edge mode"][i] == "ingress-nginx"
         (ingress_class,) = {ing["spec"]["ingressClassName"] for ing in output.of_kind("Ingress")}
         assert rows["ingress class"][i] == f"`{ingress_class}`"
-        (certificate,) = output.of_kind("Certificate")
-        issuer = certificate["spec"]["issuerRef"]
-        assert rows["TLS issuer"][i] == f"{issuer['kind']} `{issuer['name']}`"
+        assert output.of_kind("Certificate") == []
+        (issuer,) = [
+            i["metadata"]["annotations"][CLUSTER_ISSUER]
+            for i in serving
+            if CLUSTER_ISSUER in i["metadata"]["annotations"]
+        ]
+        secret = by_host[env.api_host]["spec"]["tls"][0]["secretName"]
+        assert rows["TLS source"][i] == f"ClusterIssuer `{issuer}` (ingress-shim, Secret `{secret}`)"
+        (refusing,) = [i for i in output.of_kind("Ingress") if blocking(i)]
+        paths = [p["path"] for p in refusing["spec"]["rules"][0]["http"]["paths"]]
+        assert rows["paths the edge refuses"][i] == ", ".join(f"`{p}`" for p in paths)
+        namespace = output.of_kind("Namespace")[0]["metadata"]["name"]
+        assert rows["Argo CD destination"][i] == (
+            f"cluster `{env.argocd.cluster}`, namespace `{namespace}`, project `{env.argocd.project}`"
+        )
         assert (
             rows["tracing sample ratio"][i]
             == container_env(component(output, "Deployment", "api"))["TRACING_SAMPLE_RATE"]
@@ -188,13 +202,40 @@ def test_secret_source_is_the_external_secret_or_the_existing_secret(rendered, p
     ]
 
 
-def test_only_alert_thresholds_that_differ_get_a_row(rendered, permanent):
+def severity(output, alert):
+    return next(
+        r["labels"]["severity"]
+        for o in output.of_kind("PrometheusRule")
+        for g in o["spec"]["groups"]
+        for r in g["rules"]
+        if r["alert"] == alert and r["labels"]["tier"] != "preview"
+    )
+
+
+def test_alerts_whose_threshold_or_severity_differ_get_a_row(rendered, permanent):
     rows = table(rendered)
     alert_rows = [label for label in rows if label.startswith("alert ")]
-    assert alert_rows == ["alert `LowWorkerCount`", "alert `HighMemoryUsage`"]
-    expected = [f"< {component(o, 'HorizontalPodAutoscaler', 'worker')['spec']['minReplicas']}" for o in permanent]
+    assert "alert `HighHTTPRequestRate`" not in alert_rows  # info and > 1000 everywhere
+    expected = []
+    for output in permanent:
+        minimum = component(output, "HorizontalPodAutoscaler", "worker")["spec"]["minReplicas"]
+        expected.append(f"< {minimum} ({severity(output, 'LowWorkerCount')})" if minimum > 1 else "not carried")
     assert rows["alert `LowWorkerCount`"] == expected
+    assert rows["alert `HighHTTPErrorRate`"] == [
+        f"> 0.05<br>>= 1 ({severity(o, 'HighHTTPErrorRate')})" for o in permanent
+    ]
     assert not [label for label in table(render(permanent[:1])) if label.startswith("alert ")]
+
+
+def test_the_previews_section_names_the_shared_dashboard_and_rules(rendered, permanent):
+    section = rendered.split("## Previews\n", 1)[1].split("\n## ", 1)[0]
+    development = next(o for o in permanent if o.env.name == "development")
+    rule = development.get("PrometheusRule", "dev-gorax-previews-alerts")
+    count = sum(len(g["rules"]) for g in rule["spec"]["groups"])
+    assert f"PrometheusRule `dev-gorax-previews-alerts` in `gorax-dev`, {count} rules" in section
+    assert "Grafana uid `gorax-previews` (ConfigMap `dev-gorax-previews-dashboard`" in section
+    assert "/d/gorax-previews?var-namespace=gorax-<name>" in section
+    assert "## Previews" not in render([o for o in permanent if o.env.name != "development"])
 
 
 def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
@@ -203,7 +244,7 @@ def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
     new_max = PRODUCTION.api.autoscaling.max_replicas + 7
     assert rows["API replicas (HPA min–max)"][2] == f"{PRODUCTION.api.autoscaling.min_replicas}–{new_max}"
     assert f'"scales {PRODUCTION.api.autoscaling.min_replicas}–{new_max}"' in diagrams(markdown)["production"]
-    assert rows["alert `QueueBacklog`"] == ["> 1000", "> 1000", "> 2345"]
+    assert rows["alert `QueueBacklog`"] == ["> 1000 (info)", "> 1000 (warning)", "> 2345 (warning)"]
 
 
 def test_a_database_outside_the_cluster_is_one_node_with_its_cidrs(modified):
@@ -229,9 +270,11 @@ def test_gateway_api_mode_renders(gateway_synthesized):
         routes = {h: r for r in output.of_kind("HTTPRoute") for h in r["spec"]["hostnames"]}
         parent = routes[output.env.api_host]["spec"]["parentRefs"][0]
         gateway = f"Gateway `{parent['namespace']}/{parent['name']}`"
-        assert rows["TLS issuer"][i] == f"{gateway} listener `{parent['sectionName']}`"
+        assert rows["TLS source"][i] == f"{gateway} listener `{parent['sectionName']}`"
+        blocked = [m["path"]["value"] for m in routes[output.env.api_host]["spec"]["rules"][0]["matches"]]
+        assert rows["paths the edge refuses"][i] == ", ".join(f"`{p}`" for p in blocked)
         assert rows["ingress class"][i] == f"— (HTTPRoutes on {gateway})"
-        cors = routes[output.env.api_host]["spec"]["rules"][0]["filters"][0]["cors"]["allowOrigins"]
+        cors = routes[output.env.api_host]["spec"]["rules"][-1]["filters"][0]["cors"]["allowOrigins"]
         assert rows["CORS allowed origins (api host)"][i] == "<br>".join(f"`{o}`" for o in cors)
         assert rows["CORS allowed origins (webhooks host)"][i] == "none (no CORS)"
         for role, host in (("api", output.env.api_host), ("webhooks", output.env.webhooks_host)):
@@ -321,13 +364,59 @@ def test_no_disruption_budget_says_none(permanent):
     assert "PDB " not in markdown
 
 
-def test_rendering_imports_no_cdk8s():
-    code = "import sys, gorax_constructs.envdoc; sys.exit(any(m.split('.')[0] == 'cdk8s' for m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
-
-
 def test_committed_environments_doc_matches_a_fresh_synth(synthesized):
     """`make synth` writes docs/environments.md; a config change without it fails CI."""
     fresh = render_environments([(synthesized[name].env, synthesized[name].objects) for name in PERMANENT])
     committed = (REPO / "docs" / "environments.md").read_text()
     assert committed == fresh, "docs/environments.md is stale; run `make synth` and commit"
+
+
+def test_source_identity_and_scaling_signal_of_every_option(options_synthesized):
+    """The guide's other options show in the table as the objects make them (tests/option_environments.py)."""
+    outputs = list(options_synthesized.values())
+    rows = table(render(outputs))
+    for i, output in enumerate(outputs):
+        env = output.env
+        secret = f"{env.prefix}-gorax-secrets"
+        sealed, provider_classes = output.of_kind("SealedSecret"), output.of_kind("SecretProviderClass")
+        if sealed:
+            assert rows["secret source"][i] == f"SealedSecret `{secret}` (Sealed Secrets controller)"
+        else:
+            (spc,) = provider_classes
+            provider = spc["spec"]["provider"]
+            assert rows["secret source"][i] == f"SecretProviderClass `{secret}` (Secrets Store CSI, `{provider}`)"
+        (account,) = output.of_kind("ServiceAccount")
+        annotations = account["metadata"].get("annotations", {})
+        identity = [
+            v for k, v in annotations.items() if k.endswith(("/role-arn", "/gcp-service-account", "/client-id"))
+        ]
+        if not identity:
+            assert rows["workload identity"][i] == "none"
+        assert all(f"`{value}`" in rows["workload identity"][i] for value in identity)
+        scaled = output.of_kind("ScaledObject")
+        worker_hpa = [
+            h for h in output.of_kind("HorizontalPodAutoscaler") if h["metadata"]["name"].endswith("worker-hpa")
+        ]
+        if scaled:
+            (obj,) = scaled
+            assert worker_hpa == []
+            hpa = obj["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["name"]
+            assert rows["worker autoscaler"][i] == f"KEDA ScaledObject `{obj['metadata']['name']}` (owns HPA `{hpa}`)"
+            (trigger,) = [t for t in obj["spec"]["triggers"] if t["type"] == "prometheus"]
+            assert (
+                f"queue depth {trigger['metadata']['threshold']} per pod (Prometheus)"
+                in rows["worker autoscaling signals"][i]
+            )
+            assert (
+                rows["worker replicas (HPA min–max)"][i]
+                == f"{obj['spec']['minReplicaCount']}–{obj['spec']['maxReplicaCount']}"
+            )
+        else:
+            (hpa,) = worker_hpa
+            external = [m["external"] for m in hpa["spec"]["metrics"] if m["type"] == "External"]
+            suffix = " + Prometheus Adapter" if external else ""
+            assert rows["worker autoscaler"][i] == f"HPA `{hpa['metadata']['name']}`{suffix}"
+            for metric in external:
+                expected = f"queue depth {metric['target']['averageValue']} per pod (External)"
+                assert expected in rows["worker autoscaling signals"][i]
+    assert len({cell for cell in rows["worker autoscaler"]}) == 4  # each mode is told apart

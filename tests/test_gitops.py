@@ -5,9 +5,9 @@ import subprocess
 import pytest
 import yaml
 
-from gorax_constructs.gitops import ARGOCD_FOLDER, KUSTOMIZATION
-from gorax_constructs.syncwaves import SYNC_WAVE
-from gorax_constructs.validation import crd_dir, custom_resource_errors
+from gorax_constructs.configuration.syncwaves import SYNC_WAVE
+from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
+from gorax_constructs.pipeline.validation import custom_resource_errors
 
 from .conftest import CATALOG, REPO
 
@@ -17,7 +17,7 @@ def applications(synth_root, synthesized):
     folder = synth_root / ARGOCD_FOLDER
     return {
         doc["metadata"]["labels"]["environment"]: doc
-        for p in sorted(folder.glob("*.k8s.yaml"))
+        for p in sorted(folder.glob("Application.*.k8s.yaml"))
         for doc in yaml.safe_load_all(p.read_text())
     }
 
@@ -45,10 +45,7 @@ def test_sync_is_automated_with_pruning_and_server_side_apply(applications):
 
 
 def test_applications_validate_against_the_argo_cd_crd(applications):
-    folder = crd_dir()
-    if folder is None:
-        pytest.skip("no CRD folder: set GORAX_CRD_DIR to ../shared/crds")
-    errors = [e for app in applications.values() for e in custom_resource_errors(app, folder)]
+    errors = [e for app in applications.values() for e in custom_resource_errors(app)]
     assert errors == []
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from gorax_constructs.configuration.errors import FileError
+from gorax_constructs.configuration.images import Images, parse_images
 from gorax_constructs.environments import ENVIRONMENTS, IMAGES
-from gorax_constructs.errors import FileError
-from gorax_constructs.images import Images, parse_images
 
 from .conftest import REPO
 

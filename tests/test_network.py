@@ -4,11 +4,12 @@ import ipaddress
 
 import pytest
 
-from gorax_constructs.naming import API, WORKER, Naming
-from gorax_constructs.network import ACME_SOLVER, METADATA_ADDRESS, MIGRATION
-from gorax_constructs.validation import builtin_errors
+from gorax_constructs.configuration.naming import API, WORKER, Naming
+from gorax_constructs.configuration.network import ACME_SOLVER, METADATA_ADDRESS, MIGRATION
+from gorax_constructs.pipeline.policies import selector_matches
+from gorax_constructs.pipeline.validation import builtin_errors
 
-from .selectors import pod_templates, selector_matches
+from .selectors import pod_templates
 
 
 def policies(output):

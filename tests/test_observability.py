@@ -4,11 +4,13 @@ import json
 import re
 
 import pytest
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import Dashboard as GrafanaDashboard
 
-from gorax_constructs.alerts import ALERTS, RUNBOOK_BASE_URL, rule_groups
-from gorax_constructs.dashboard import dashboard
-from gorax_constructs.environments import ENVIRONMENTS
-from gorax_constructs.naming import Naming
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.parts.alerts import ALERTS, RUNBOOK_BASE_URL, preview_rule_groups, rule_groups
+from gorax_constructs.parts.dashboard import dashboard, preview_dashboard
 
 from .k8s_objects import containers, pod_templates
 
@@ -29,6 +31,18 @@ UPSTREAM_ALERTS = {
     "HighStepFailureRate",
     "HTTPActionFailures",
 }
+ESCALATION_TWINS = {"CriticalWorkflowFailureRate", "QueueBacklogCritical"}
+CARRIED = {
+    # critical pages only here: everything
+    "production": UPSTREAM_ALERTS,
+    # capped at warning, the twins would repeat their warning siblings
+    "staging": UPSTREAM_ALERTS - ESCALATION_TWINS,
+    # capped at info, and one worker minimum: LowWorkerCount would be NoActiveWorkers
+    "development": UPSTREAM_ALERTS - ESCALATION_TWINS - {"LowWorkerCount"},
+    "preview": UPSTREAM_ALERTS - ESCALATION_TWINS - {"LowWorkerCount"},
+}
+HIGHEST = {"production": "critical", "staging": "warning", "development": "info", "preview": "info"}
+ORDER = ["info", "warning", "critical"]
 
 
 def matches(selector, labels):
@@ -70,16 +84,36 @@ def monitor_problems(objects):
 def test_monitors_exist_and_carry_the_prometheus_selector_label(environment):
     naming = Naming(environment.env)
     expected = dict(environment.env.monitoring.prometheus_labels)
-    for kind, name in (
-        ("ServiceMonitor", naming.name("api")),
-        ("PodMonitor", naming.name("worker")),
-        ("PrometheusRule", naming.name("alerts")),
-    ):
+    objects = [("ServiceMonitor", naming.name("api")), ("PodMonitor", naming.name("worker"))]
+    if not environment.env.preview:
+        objects.append(("PrometheusRule", naming.name("alerts")))
+    for kind, name in objects:
         labels = environment.get(kind, name)["metadata"]["labels"]
         assert expected.items() <= labels.items()
     endpoint = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"][0]
     assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
     assert endpoint["interval"] == environment.env.monitoring.scrape_interval
+
+
+def test_every_scraped_series_carries_the_tier(environment):
+    """The shared preview rules and dashboard select previews by this target label."""
+    naming = Naming(environment.env)
+    tier = "preview" if environment.env.name.startswith("pr-") else environment.env.tier
+    service = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"]
+    pods = environment.get("PodMonitor", naming.name("worker"))["spec"]["podMetricsEndpoints"]
+    for endpoint in service + pods:
+        assert {"action": "replace", "targetLabel": "tier", "replacement": tier} in endpoint["relabelings"]
+
+
+def test_previews_carry_no_rules_or_dashboard_of_their_own(synthesized):
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in synthesized["pr-123"].objects}
+    assert not [k for k in kinds if k[0] == "PrometheusRule" or "dashboard" in k[1]]
+    development = synthesized["development"]
+    shared_rules = development.get("PrometheusRule", "dev-gorax-previews-alerts")
+    assert shared_rules["spec"]["groups"] == preview_rule_groups(DEVELOPMENT)
+    shared_dashboard = development.get("ConfigMap", "dev-gorax-previews-dashboard")
+    assert shared_dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert [o for o in synthesized["staging"].objects if "previews" in o["metadata"]["name"]] == []
 
 
 def test_monitors_select_their_targets_and_ports(environment):
@@ -126,28 +160,49 @@ def test_monitor_check_catches_wrong_ports_and_labels(synthesized):
     assert monitor_problems(monitors + unlabelled) == ["PodMonitor/prod-gorax-worker: selects nothing"]
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
-def test_alerts_keep_upstream_names_and_are_scoped_to_the_namespace(env):
-    rules = [rule for group in rule_groups(env) for rule in group["rules"]]
-    assert {rule["alert"] for rule in rules} == UPSTREAM_ALERTS
-    assert {g["name"] for g in rule_groups(env)} >= {"gorax_workflows", "gorax_queue", "gorax_workers", "gorax_api"}
-    scoped = f'namespace="{env.namespace}"'
+RULE_SETS = [(env.name, env.tier, rule_groups(env), f'namespace="{env.namespace}"') for env in ENVIRONMENTS]
+RULE_SETS.append(("previews", "preview", preview_rule_groups(DEVELOPMENT), 'tier="preview"'))
+
+
+@pytest.mark.parametrize("name,tier,groups,scoped", RULE_SETS, ids=[r[0] for r in RULE_SETS])
+def test_alerts_keep_upstream_names_are_scoped_and_capped_by_tier(name, tier, groups, scoped):
+    rules = [rule for group in groups for rule in group["rules"]]
+    assert [rule["alert"] for rule in rules if rule["alert"] not in CARRIED[tier]] == []
+    assert {rule["alert"] for rule in rules} == CARRIED[tier]
+    assert {g["name"].removesuffix("_previews") for g in groups} >= {"gorax_workflows", "gorax_queue", "gorax_api"}
+    upstream = {alert.name: alert.severity for alert in ALERTS}
     for rule in rules:
         expr = rule["expr"]
         assert expr.count("{") == expr.count(scoped) > 0, rule["alert"]
         bare = re.findall(r"\b(gorax_\w+|up|process_\w+)\b(?!\{)", expr)
         assert bare == [], f"{rule['alert']}: unscoped {bare}"
-        assert rule["labels"]["severity"] in ("critical", "warning", "info")
-        assert rule["labels"]["namespace"] == env.namespace
+        labels = rule["labels"]
+        assert labels["tier"] == tier
+        assert ORDER.index(labels["severity"]) == min(ORDER.index(upstream[rule["alert"]]), ORDER.index(HIGHEST[tier]))
+        if tier == "preview":  # each preview alerts on its own: every expression keeps the namespace
+            aggregates = re.search(r"\b(sum|max|min|avg|count|group)\b", expr)
+            assert "namespace" not in labels and ("by (namespace" in expr or not aggregates), rule["alert"]
+        else:
+            assert labels["namespace"] == scoped.split('"')[1]
         annotations = rule["annotations"]
         assert annotations["summary"] and annotations["description"]
         assert annotations["runbook_url"] == f"{RUNBOOK_BASE_URL}#{rule['alert'].lower()}"
 
 
+@pytest.mark.parametrize("name,tier,groups,scoped", RULE_SETS, ids=[r[0] for r in RULE_SETS])
+def test_every_ratio_alert_needs_traffic(name, tier, groups, scoped):
+    for rule in (r for g in groups for r in g["rules"]):
+        if " / " in rule["expr"] and "histogram_quantile" not in rule["expr"]:
+            assert re.search(r"\nand on \(namespace(, step_type)?\)\nsum by .*\) >= [0-9.]+$", rule["expr"]), rule
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
 def test_low_worker_count_follows_min_replicas(env):
-    rule = next(r for g in rule_groups(env) for r in g["rules"] if r["alert"] == "LowWorkerCount")
-    assert rule["expr"].endswith(f"< {env.worker.autoscaling.min_replicas}")
+    rules = [r for g in rule_groups(env) for r in g["rules"] if r["alert"] == "LowWorkerCount"]
+    if env.worker.autoscaling.min_replicas == 1:
+        assert rules == []
+    else:
+        assert rules[0]["expr"].endswith(f"< {env.worker.autoscaling.min_replicas}")
 
 
 def test_alert_catalogue_for_the_runbook():
@@ -157,18 +212,40 @@ def test_alert_catalogue_for_the_runbook():
 
 
 def test_dashboard_config_map_loads(environment):
-    naming = Naming(environment.env)
+    env = environment.env
+    naming = Naming(env)
+    if env.preview:  # previews share development's (test_the_preview_dashboard_serves_every_preview)
+        assert [o for o in environment.of_kind("ConfigMap") if o["metadata"]["name"] == naming.name("dashboard")] == []
+        return
     config_map = environment.get("ConfigMap", naming.name("dashboard"))
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
     (text,) = config_map["data"].values()
     model = json.loads(text)
-    assert model["uid"] == f"gorax-{environment.env.name}"
+    assert model["uid"] == f"gorax-{env.name}"
+    assert_panels(model, f'namespace="{env.namespace}"')
+    assert model == dashboard(env)
+
+
+def assert_panels(model, scoped):
+    # Read back through the SDK's model of Grafana's dashboard schema: a field it does not know is dropped.
+    assert json.loads(json.dumps(GrafanaDashboard.from_json(model), cls=JSONEncoder)) == model
     ids = [p["id"] for p in model["panels"]]
     assert len(ids) == len(set(ids)) == 10
-    scoped = f'namespace="{environment.env.namespace}"'
+    positions = {(p["gridPos"]["x"], p["gridPos"]["y"]) for p in model["panels"]}
+    assert len(positions) == 10, "panels overlap"
     for panel in model["panels"]:
+        assert panel["type"] == "timeseries" and panel["datasource"]["uid"] == "${datasource}"
         for target in panel["targets"]:
             expr = target["expr"]
             assert scoped in expr or expr.startswith("vector("), (panel["title"], expr)
             assert expr.count("{") == expr.count(scoped), (panel["title"], expr)
-    assert model == dashboard(environment.env)
+
+
+def test_the_preview_dashboard_serves_every_preview(synthesized):
+    config_map = synthesized["development"].get("ConfigMap", "dev-gorax-previews-dashboard")
+    model = json.loads(config_map["data"]["gorax-previews.json"])
+    assert model == preview_dashboard(DEVELOPMENT)
+    assert model["uid"] == "gorax-previews"
+    variables = {v["name"]: v for v in model["templating"]["list"]}
+    assert variables["namespace"]["query"] == 'label_values(up{tier="preview",job="gorax-api"}, namespace)'
+    assert_panels(model, 'namespace="$namespace"')

@@ -2,7 +2,11 @@
 
 import json
 
-from gorax_constructs.naming import Naming
+import pytest
+
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.environments import PRODUCTION
+from gorax_constructs.pipeline import policies
 
 STABLE_LABELS = (
     "app.kubernetes.io/name",
@@ -64,3 +68,76 @@ def test_no_secret_data_in_output(environment):
         if obj["kind"] == "Secret":
             assert not obj.get("data") and not obj.get("stringData"), obj["metadata"]["name"]
     assert "REPLACE_WITH_ACTUAL_VALUE" not in json.dumps(environment.objects)
+
+
+def _deployment(pod_spec: dict, labels: dict | None = None) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x", "namespace": "gorax-prod"},
+        "spec": {"template": {"metadata": {"labels": labels or {"c": "x"}}, "spec": pod_spec}},
+    }
+
+
+RESTRICTED_CONTAINER = {
+    "name": "c",
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+}
+POLICY = {
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "p", "namespace": "gorax-prod"},
+    "spec": {"podSelector": {"matchLabels": {"c": "x"}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("pod_spec", "expected"),
+    [
+        ({"containers": [RESTRICTED_CONTAINER]}, []),
+        ({"hostNetwork": True, "containers": [RESTRICTED_CONTAINER]}, ["set spec.hostNetwork: false"]),
+        (
+            {"volumes": [{"name": "h", "hostPath": {"path": "/"}}], "containers": [RESTRICTED_CONTAINER]},
+            ["volume h: use one of"],
+        ),
+        ({"containers": [{**RESTRICTED_CONTAINER, "securityContext": {}}]}, ["allowPrivilegeEscalation: false"]),
+        ({"containers": [{**RESTRICTED_CONTAINER, "resources": {}}]}, ["set resources.requests.cpu and memory"]),
+        (
+            {"containers": [{**RESTRICTED_CONTAINER, "ports": [{"containerPort": 80, "hostPort": 80}]}]},
+            ["remove hostPort"],
+        ),
+    ],
+)
+def test_pod_policies_name_what_to_set(pod_spec, expected):
+    found = policies.problems(
+        PRODUCTION, [_deployment(pod_spec), POLICY | {"metadata": {"name": "p", "namespace": "gorax-prod"}}]
+    )
+    for text in expected:
+        assert any(text in p and p.startswith("Deployment/x: ") for p in found), (text, found)
+    if not expected:
+        assert found == []
+
+
+def test_pods_selected_only_by_namespace_wide_policies_are_refused():
+    wide = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny", "namespace": "gorax-prod"},
+        "spec": {"podSelector": {}},
+    }
+    found = policies.problems(PRODUCTION, [_deployment({"containers": [RESTRICTED_CONTAINER]}), wide])
+    assert found == [
+        "Deployment/x: its pods are selected by no NetworkPolicy but the namespace-wide ones (default deny, DNS): "
+        "add a NetworkPolicy selecting their labels that allows what they need"
+    ]
+
+
+def test_objects_outside_the_environment_namespace_are_refused():
+    stray = {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}}
+    assert policies.problems(PRODUCTION, [stray]) == [
+        "ConfigMap/c: namespace 'default', but every object of the environment is in 'gorax-prod'"
+    ]

@@ -4,10 +4,8 @@ import datetime
 
 import pytest
 
-from gorax_constructs.catalog import Catalog
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.previews import (
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.previews import (
     EXPIRES_LABEL,
     OWNER_LABEL,
     Preview,
@@ -16,6 +14,8 @@ from gorax_constructs.previews import (
     parse_previews,
     preview_environment,
 )
+from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.pipeline.catalog import Catalog
 
 from .conftest import CATALOG, synthesize
 from .test_synth_pipeline import tree
@@ -30,6 +30,8 @@ def test_preview_derives_from_development():
     assert env.namespace == "gorax-pr-7"
     assert env.hosts == ("pr-7.api.dev.gorax.io", "pr-7.webhooks.dev.gorax.io")
     assert env.tier == "development"
+    assert env.preview and env.alert_tier == "preview" and not env.monitoring.preview_monitoring
+    assert not DEVELOPMENT.preview and DEVELOPMENT.alert_tier == "development"
     assert env.api.resources == DEVELOPMENT.api.resources
     assert env.api.image == DEVELOPMENT.api.image
     assert dict(env.extra_labels) == {OWNER_LABEL: "alice", EXPIRES_LABEL: "2026-12-31"}

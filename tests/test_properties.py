@@ -4,8 +4,8 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.validation import crd_dir, document_errors
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.pipeline.validation import document_errors
 
 from .conftest import synthesize_environments
 from .strategies import environment_configs
@@ -23,6 +23,5 @@ def test_config_is_rejected_or_synthesizes_valid_manifests(drawn, tmp_path_facto
     output = synthesize_environments((env,), tmp_path_factory.mktemp("property"))[env.name]
     objects = output.objects
     assert objects
-    folder = crd_dir()
-    errors = [e for obj in objects for e in document_errors(obj, folder)]
+    errors = [e for obj in objects for e in document_errors(obj)]
     assert errors == []

@@ -71,8 +71,13 @@ def test_adding_an_environment_as_the_readme_says(end_to_end):
     before, after = chain.dist_before, synth.dist
     changed = sorted(name for name in before if after.get(name) != before[name])
     added = sorted(name for name in after if name not in before)
-    # What the recipe says `git status --short dist/` shows: only new files and the Argo CD kustomization.
-    assert changed == ["argocd/kustomization.yaml"]
+    # What the recipe says `git status --short dist/` shows: new files; changed only in dist/argocd/, the
+    # kustomization and the AppProjects (a new destination; the previews' project denies its namespace).
+    assert changed == [
+        "argocd/AppProject.gorax-previews.k8s.yaml",
+        "argocd/AppProject.gorax.k8s.yaml",
+        "argocd/kustomization.yaml",
+    ]
     assert "argocd/Application.gorax-qa.k8s.yaml" in added
     assert {name.split("/")[0] for name in added} == {"qa", "argocd"}
     assert tree(chain.project / "dist") == after

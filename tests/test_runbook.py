@@ -13,8 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from gorax_constructs.alerts import ALERTS
 from gorax_constructs.environments import GITOPS
+from gorax_constructs.parts.alerts import ALERTS
 
 REPO = Path(__file__).resolve().parents[1]
 RUNBOOK = REPO / "docs" / "runbook.md"

@@ -3,7 +3,7 @@ and every custom resource is valid against its upstream CRD."""
 
 import pytest
 
-from gorax_constructs.validation import builtin_errors, crd_dir, custom_resource_errors, is_builtin
+from gorax_constructs.pipeline.validation import builtin_errors, custom_resource_errors, is_builtin
 
 
 def test_builtin_objects_validate_strictly(environment):
@@ -17,10 +17,7 @@ def test_custom_resources_validate_against_crds(environment):
     custom = [o for o in environment.objects if not is_builtin(o)]
     if not custom:
         pytest.skip(f"{environment.env.name} emits no custom resources")
-    folder = crd_dir()
-    if folder is None:
-        pytest.skip("no CRD folder: set GORAX_CRD_DIR to ../shared/crds to validate custom resources")
-    errors = [f"{o['kind']}/{o['metadata']['name']}: {e}" for o in custom for e in custom_resource_errors(o, folder)]
+    errors = [f"{o['kind']}/{o['metadata']['name']}: {e}" for o in custom for e in custom_resource_errors(o)]
     assert errors == []
 
 

@@ -7,12 +7,14 @@ import shutil
 
 import cdk8s
 import pytest
+import yaml
 
-from gorax_constructs.app import OutputTree, schema_problems
-from gorax_constructs.chart import EnvironmentChart
-from gorax_constructs.gitops import KUSTOMIZATION
-from gorax_constructs.manifest import ManifestChart
-from gorax_constructs.promote import PromotionError, promote
+from gorax_constructs.parts.chart import EnvironmentChart
+from gorax_constructs.parts.manifest import ManifestChart
+from gorax_constructs.pipeline.kustomize import KUSTOMIZATION
+from gorax_constructs.pipeline.promote import PromotionError, promote
+from gorax_constructs.pipeline.synth import OutputTree, chart_problems
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .conftest import CATALOG, REPO, folder_app, synthesize
 from .end_to_end import tree
@@ -23,14 +25,19 @@ def test_two_synths_are_byte_identical(synth_root, synthesized, tmp_path):
     assert tree(synth_root) == tree(tmp_path)
 
 
-def test_a_plain_cdk8s_app_writes_the_same_files(synthesized, tmp_path):
-    """The charts are ordinary cdk8s charts: App.synth() (node formatting the YAML) gives our files."""
+def test_a_plain_cdk8s_app_writes_the_same_objects(synthesized, tmp_path):
+    """The charts are ordinary cdk8s charts: App.synth() (node formatting the YAML) writes the same
+    files with the same objects as make synth."""
     development = synthesized["development"]
     app = folder_app(tmp_path)
     EnvironmentChart(app, development.env)
     app.synth()
     ours = {name: data for name, data in tree(development.folder).items() if name != KUSTOMIZATION}
-    assert tree(tmp_path) == ours
+    theirs = tree(tmp_path)
+    assert sorted(theirs) == sorted(ours)
+    assert {n: yaml.load(theirs[n], Loader=YAML_LOADER) for n in theirs} == {
+        n: yaml.load(ours[n], Loader=YAML_LOADER) for n in ours
+    }
 
 
 def test_committed_dist_matches_a_fresh_synth(synth_root, synthesized):
@@ -61,9 +68,10 @@ def test_promote_refuses_a_malformed_staging_folder_and_keeps_dist(synth_root, s
 def test_schema_problems_name_the_file_and_the_field(tmp_path):
     chart = ManifestChart(cdk8s.App(outdir=str(tmp_path)), "development")
     chart.add_manifest(
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "dev-gorax"}, "automountToken": False}
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "dev-gorax"}, "automountToken": False},
+        by="development/test",
     )
-    problems = schema_problems(chart, "development")
+    _, problems = chart_problems(chart, "development", None)
     assert problems and all(p.startswith("development/ServiceAccount.dev-gorax.k8s.yaml: ") for p in problems)
     assert any("automountToken" in p for p in problems)
 

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
+from gorax_constructs.configuration.naming import API, WORKER, Naming
 from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION, STAGING
-from gorax_constructs.naming import API, WORKER, Naming
-from gorax_constructs.telemetry import tracing_env
+from gorax_constructs.parts.telemetry import tracing_env
 
 from .k8s_objects import containers, pod_templates, undefined_references
 

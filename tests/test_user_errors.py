@@ -2,7 +2,7 @@
 status 1, and dist/ byte-for-byte as it was.
 
 The commands run for real (tests/end_to_end.py starts them at the session's start, each in its own
-copy of the project; ~0.7 s each, mostly importing cdk8s: one per kind of mistake). The shape
+copy of the project; ~0.15 s each, as they fail before cdk8s is imported: one per kind of mistake). The shape
 checks, and each kind of Python error in environments.py, are tested in process.
 """
 
@@ -14,14 +14,16 @@ from dataclasses import replace
 
 import pytest
 
-from gorax_constructs import reporting
-from gorax_constructs.config import EnvironmentConfig
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.fieldtypes import field_hints, sections
+from gorax_constructs.configuration.model import EnvironmentConfig
+from gorax_constructs.configuration.network import Peer
+from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
-from gorax_constructs.errors import ConfigError
-from gorax_constructs.fieldtypes import field_hints, sections
-from gorax_constructs.network import Peer
+from gorax_constructs.pipeline import reporting
 
 from .end_to_end import REPO, tree
+from .option_environments import OPTION_ENVIRONMENTS
 
 INVALID = "gorax: invalid configuration, dist/ left unchanged:"
 
@@ -83,7 +85,7 @@ def test_internal_error_is_one_line_and_the_trace_is_kept(end_to_end):
         "(KeyError: 'no such key'); full trace in build/last-error.txt"
     )
     trace = (run.project / "build" / "last-error.txt").read_text()
-    assert trace.startswith("Traceback") and "app.py" in trace
+    assert trace.startswith("Traceback") and "synth.py" in trace
 
 
 def with_value(config, path: tuple[str, ...], value):
@@ -111,13 +113,16 @@ def present(config, path) -> bool:
     return dataclasses.is_dataclass(config) and path[-1] in field_hints(type(config))
 
 
+PREVIEW = preview_environment(Preview(name="pr-1", owner="alice", expires="2030-01-01"), DEVELOPMENT)
+EXAMPLES = (DEVELOPMENT, PRODUCTION, PREVIEW, *OPTION_ENVIRONMENTS)
+"""Between them, every section exists in one (sections that are one of several classes, or optional)."""
 WRONG_VALUES = ["x", 7, 0.5, None, True, ("x",), (("x", 1),), Peer(cidrs=("10.0.0.0/8",))]
 
 
 @pytest.mark.parametrize("path,hint", list(field_paths()), ids=lambda p: ".".join(p) if isinstance(p, tuple) else "")
 def test_any_wrong_value_is_a_config_error_never_a_crash(path, hint):
     """Every field, given a value of every other kind: either accepted or a ConfigError, nothing else."""
-    for env in (DEVELOPMENT, PRODUCTION):
+    for env in EXAMPLES:
         if not present(env, path):
             continue
         for value in WRONG_VALUES:
@@ -135,7 +140,8 @@ def test_tuple_fields_are_found():
 
 @pytest.mark.parametrize("path,hint", TUPLE_FIELDS, ids=lambda p: ".".join(p) if isinstance(p, tuple) else "")
 def test_a_string_for_a_tuple_is_one_error(path, hint):
-    env = next(env for env in (DEVELOPMENT, PRODUCTION) if present(env, path))
+    env = next((env for env in EXAMPLES if present(env, path)), None)
+    assert env, f"no example environment has {'.'.join(path)}: add one to EXAMPLES"
     with pytest.raises(ConfigError) as caught:
         with_value(env, path, "https://x.io,https://y.io")
     (problem,) = caught.value.problems

@@ -5,12 +5,12 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from gorax_constructs.appconfig import settings_for
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.configuration.secrets import KEYS, ExternalSecrets
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
-from gorax_constructs.naming import Naming
-from gorax_constructs.pods import config_checksum, container_env, image_pull_policy
-from gorax_constructs.secrets import KEYS, ExternalSecrets
-from gorax_constructs.validation import YAML_LOADER
+from gorax_constructs.parts.appconfig import settings_for
+from gorax_constructs.parts.pods import config_checksum, container_env, image_pull_policy
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .conftest import REPO
 
@@ -27,6 +27,22 @@ def containers(environment):
 
 def label(obj):
     return f"{obj['kind']}/{obj['metadata']['name']}"
+
+
+def scalers(environment):
+    """``{Deployment name: (min, max, behavior, scaler)}`` from our HPAs and from KEDA ScaledObjects
+    (KEDA creates the HPA from the ScaledObject's range and behaviour)."""
+    found = {}
+    for hpa in environment.of_kind("HorizontalPodAutoscaler"):
+        spec = hpa["spec"]
+        found[spec["scaleTargetRef"]["name"]] = (spec["minReplicas"], spec["maxReplicas"], spec["behavior"], hpa)
+    for scaled in environment.of_kind("ScaledObject"):
+        spec = scaled["spec"]
+        behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+        target = spec["scaleTargetRef"]["name"]
+        assert target not in found, f"{target} has both an HPA and a ScaledObject"
+        found[target] = (spec["minReplicaCount"], spec["maxReplicaCount"], behavior, scaled)
+    return found
 
 
 def test_pod_templates_pass_pod_security_restricted(environment):
@@ -66,27 +82,46 @@ def test_read_only_root_has_writable_scratch(environment):
 
 def test_no_replicas_on_hpa_targets(environment):
     """A fixed spec.replicas fights the autoscaler on every GitOps sync."""
-    hpas = environment.of_kind("HorizontalPodAutoscaler")
-    assert len(hpas) == 2
-    for hpa in hpas:
-        target = hpa["spec"]["scaleTargetRef"]
-        deployment = environment.get(target["kind"], target["name"])
+    scaled = scalers(environment)
+    assert len(scaled) == 2
+    for name in scaled:
+        deployment = environment.get("Deployment", name)
         assert "replicas" not in deployment["spec"], label(deployment)
+
+
+def _signals(scaler):
+    """``{signal: target}`` of an HPA's metrics or a ScaledObject's triggers."""
+    if scaler["kind"] == "ScaledObject":
+        return {
+            t["type"]: t["metadata"]["threshold"] if t["type"] == "prometheus" else int(t["metadata"]["value"])
+            for t in scaler["spec"]["triggers"]
+        }
+    signals = {}
+    for metric in scaler["spec"]["metrics"]:
+        if metric["type"] == "Resource":
+            signals[metric["resource"]["name"]] = metric["resource"]["target"]["averageUtilization"]
+        else:
+            signals[metric["external"]["metric"]["name"]] = metric["external"]["target"]["averageValue"]
+    return signals
 
 
 def test_every_deployment_is_autoscaled_with_the_configured_range(environment):
     naming = Naming(environment.env)
+    scaled = scalers(environment)
     for component in ("api", "worker"):
-        hpa = environment.get("HorizontalPodAutoscaler", naming.name(component, "hpa"))
         scaling = getattr(environment.env, component).autoscaling
-        assert hpa["spec"]["scaleTargetRef"]["name"] == naming.name(component)
-        assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (
-            scaling.min_replicas,
-            scaling.max_replicas,
+        low, high, behavior, scaler = scaled[naming.name(component)]
+        assert (low, high) == (scaling.min_replicas, scaling.max_replicas)
+        expected = {"cpu": scaling.cpu_utilization, "memory": scaling.memory_utilization}
+        queue = scaling.queue_depth
+        if queue is not None:
+            signal = "prometheus" if queue.implementation == "keda" else "gorax_queue_depth"
+            expected[signal] = str(queue.target_per_worker)
+        assert _signals(scaler) == expected
+        assert scaler["kind"] == (
+            "ScaledObject" if queue and queue.implementation == "keda" else "HorizontalPodAutoscaler"
         )
-        targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["spec"]["metrics"]}
-        assert targets == {"cpu": scaling.cpu_utilization, "memory": scaling.memory_utilization}
-        assert {"scaleUp", "scaleDown"} <= hpa["spec"]["behavior"].keys()
+        assert {"scaleUp", "scaleDown"} <= behavior.keys()
 
 
 def _matches(selector, labels):
@@ -106,12 +141,7 @@ def test_each_pdb_allows_a_disruption_at_min_replicas(environment):
             if _matches(selector, o["spec"]["template"]["metadata"]["labels"])
         ]
         assert len(targets) == 1, label(pdb)
-        hpa = next(
-            h
-            for h in environment.of_kind("HorizontalPodAutoscaler")
-            if h["spec"]["scaleTargetRef"]["name"] == targets[0]["metadata"]["name"]
-        )
-        replicas = hpa["spec"]["minReplicas"]
+        replicas = scalers(environment)[targets[0]["metadata"]["name"]][0]
         spec = pdb["spec"]
         allowed = replicas - spec["minAvailable"] if "minAvailable" in spec else min(spec["maxUnavailable"], replicas)
         assert allowed >= 1, f"{label(pdb)} allows {allowed} disruptions at {replicas} replicas"
@@ -189,7 +219,7 @@ def test_no_secret_objects_in_dist():
     """The old setup rendered placeholder Secrets that a sync wrote over the real ones."""
     for path in sorted((REPO / "dist").rglob("*.yaml")):
         for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER):
-            assert doc["kind"] != "Secret", path
+            assert doc.get("kind") != "Secret", path
 
 
 def test_service_selectors_match_exactly_one_workload(environment):

@@ -1,0 +1,155 @@
+"""Workload identity: which cloud identity the pods' ServiceAccount carries (off by default).
+
+The deployment guide's option 3 annotates the ``gorax`` ServiceAccount so that
+pods obtain short-lived cloud credentials instead of a stored key:
+
+- ``AwsIrsa``: EKS IAM Roles for Service Accounts, annotation ``eks.amazonaws.com/role-arn``. The EKS pod
+  identity webhook projects a token into the pods; the AWS SDK exchanges it at the regional STS endpoint
+  (``sts.<region>.amazonaws.com``, HTTPS).
+- ``GkeWorkloadIdentity``: annotation ``iam.gke.io/gcp-service-account``. The SDK asks the GKE metadata
+  server (169.254.169.254:80, intercepted on the node; 169.254.169.252:988 on clusters without Dataplane V2).
+- ``AzureWorkloadIdentity``: annotation ``azure.workload.identity/client-id`` (and ``tenant-id``) plus the
+  pod label ``azure.workload.identity/use: "true"``, which the Azure webhook requires to inject the token;
+  the SDK exchanges it at Microsoft Entra ID (``login.microsoftonline.com``, HTTPS).
+
+``egress`` says what each needs through the NetworkPolicies: ``parts/network.py`` opens exactly that, and
+only when an identity is set. None of these tokens needs ``automountServiceAccountToken`` (the webhooks
+project their own token volume; GKE identifies the pod by its IP).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import Problem
+
+Provider = Literal["aws", "gcp", "azure"]
+PUBLIC_HTTPS = "public-https"
+"""HTTPS to addresses outside the private ranges: STS and Entra ID have no fixed addresses to name."""
+
+ROLE_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\x21-\x7e]+/)?[A-Za-z0-9+=,.@_-]{1,64}$")
+# GCP service-account ids and project ids: 6-30 characters, lowercase letters, digits and '-'.
+GCP_SERVICE_ACCOUNT = re.compile(
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Egress:
+    """One allowance an identity needs: TCP ``port`` to ``cidr``, or HTTPS outside the private ranges."""
+
+    port: int
+    cidr: str = PUBLIC_HTTPS
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwsIrsa:
+    """EKS IAM Roles for Service Accounts.
+
+    Attributes:
+        role_arn: the IAM role the pods assume, ``arn:aws:iam::<12-digit account>:role/<name>``.
+    """
+
+    role_arn: str
+    provider: Provider = "aws"
+
+    def problems(self) -> Iterator[Problem]:
+        if self.provider != "aws":
+            yield Problem("provider", self.provider, "'aws' (fixed for AwsIrsa)")
+        if not isinstance(self.role_arn, str) or not ROLE_ARN.match(self.role_arn):
+            yield Problem("role_arn", self.role_arn, "an IAM role ARN such as 'arn:aws:iam::123456789012:role/gorax'")
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return {"eks.amazonaws.com/role-arn": self.role_arn}
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def egress(self) -> tuple[Egress, ...]:
+        return (Egress(443),)  # regional STS endpoint (AssumeRoleWithWebIdentity)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GkeWorkloadIdentity:
+    """GKE Workload Identity.
+
+    Attributes:
+        service_account: the Google service account, ``<name>@<project>.iam.gserviceaccount.com``.
+    """
+
+    service_account: str
+    provider: Provider = "gcp"
+
+    def problems(self) -> Iterator[Problem]:
+        if self.provider != "gcp":
+            yield Problem("provider", self.provider, "'gcp' (fixed for GkeWorkloadIdentity)")
+        if not isinstance(self.service_account, str) or not GCP_SERVICE_ACCOUNT.match(self.service_account):
+            yield Problem(
+                "service_account",
+                self.service_account,
+                "a Google service account email such as 'gorax-app@my-project.iam.gserviceaccount.com'",
+            )
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return {"iam.gke.io/gcp-service-account": self.service_account}
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def egress(self) -> tuple[Egress, ...]:
+        # GKE's "Authenticate to Google Cloud APIs from GKE workloads": with network policy enforcement,
+        # allow the metadata server, 169.254.169.254/32 port 80 (Dataplane V2) or 169.254.169.252/32 port 988.
+        return (Egress(80, "169.254.169.254/32"), Egress(988, "169.254.169.252/32"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AzureWorkloadIdentity:
+    """Azure (Microsoft Entra) Workload Identity.
+
+    Attributes:
+        client_id: the managed identity's or app registration's client id (a UUID).
+        tenant_id: the Entra tenant (a UUID); the webhook defaults to the cluster's tenant, the CSI provider
+            needs it explicitly.
+    """
+
+    client_id: str
+    tenant_id: str
+    provider: Provider = "azure"
+
+    def problems(self) -> Iterator[Problem]:
+        if self.provider != "azure":
+            yield Problem("provider", self.provider, "'azure' (fixed for AzureWorkloadIdentity)")
+        for name in ("client_id", "tenant_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not UUID.match(value):
+                yield Problem(name, value, "a lowercase UUID such as '00000000-1111-2222-3333-444444444444'")
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return {
+            "azure.workload.identity/client-id": self.client_id,
+            "azure.workload.identity/tenant-id": self.tenant_id,
+        }
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        # The Azure Workload Identity webhook mutates only pods carrying this label.
+        return {"azure.workload.identity/use": "true"}
+
+    @property
+    def egress(self) -> tuple[Egress, ...]:
+        return (Egress(443),)  # login.microsoftonline.com (token exchange)
+
+
+WorkloadIdentity = AwsIrsa | GkeWorkloadIdentity | AzureWorkloadIdentity
+IDENTITY_TYPES = (AwsIrsa, GkeWorkloadIdentity, AzureWorkloadIdentity)

@@ -1,0 +1,512 @@
+"""Typed, validated configuration of one Gorax environment.
+
+Every section is a frozen, keyword-only dataclass. A section reports what is
+wrong with it through ``problems()``; ``EnvironmentConfig.__post_init__``
+collects those (with the section's field path) plus the cross-field rules and
+raises one ``ConfigError`` that names the environment. Constructs downstream
+assume a valid config and do no checking of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .dns import is_dns_label, is_dns_name
+from .edge import EdgeConfig, WildcardTls
+from .errors import ConfigError, Problem
+from .fieldtypes import all_problems
+from .gitops import ArgoCdTarget
+from .identity import IDENTITY_TYPES, WorkloadIdentity
+from .monitoring import MonitoringConfig
+from .network import NetworkConfig
+from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
+from .secrets import CSI_PROVIDERS, CsiSecretStore, ExistingSecret, SecretSource
+from .tracing import TracingConfig
+
+Tier = Literal["development", "staging", "production"]
+TIERS: tuple[Tier, ...] = ("development", "staging", "production")
+AlertTier = Literal["development", "staging", "production", "preview"]
+"""The ``tier`` label of every alert: a preview is a development-tier environment, alerted on as ``preview``."""
+LogLevel = Literal["debug", "info", "warn", "error"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
+
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
+PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
+COMMIT_SHA_TAG = re.compile(r"^(?:sha-)?[0-9a-f]{7,40}$")
+"""A tag named after the commit it was built from (``3f9c2e1`` or ``sha-3f9c2e1...``): never re-pushed."""
+ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
+LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
+PROMETHEUS_URL = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
+QueueDepthImplementation = Literal["prometheus-adapter", "keda"]
+QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Image:
+    """A container image: repository plus a tag, a digest, or both.
+
+    Staging and production refuse mutable tags: they need a version tag
+    (``v1.2.3``), a commit-SHA tag (``3f9c2e1``) or a ``sha256:`` digest. A new
+    build pushed under a moving tag (``staging``) reaches pods only as they
+    restart, without a sync and without its migration, and mixes versions.
+    Development and previews may run a moving tag, pulled with ``Always``.
+    """
+
+    repository: str
+    tag: str = ""
+    digest: str = ""
+
+    @property
+    def reference(self) -> str:
+        ref = self.repository
+        if self.tag:
+            ref += f":{self.tag}"
+        if self.digest:
+            ref += f"@{self.digest}"
+        return ref
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        if not IMAGE_REPOSITORY.match(self.repository):
+            yield Problem("repository", self.repository, "a lowercase image repository such as 'gorax/api'")
+        if self.tag and not IMAGE_TAG.match(self.tag):
+            yield Problem("tag", self.tag, "an image tag of letters, digits, '_', '.', '-' (at most 128)")
+        if self.digest and not IMAGE_DIGEST.match(self.digest):
+            yield Problem("digest", self.digest, "'sha256:' followed by 64 lowercase hex digits")
+        if not self.tag and not self.digest:
+            yield Problem("tag", self.tag, "a non-empty tag or a digest")
+        elif tier != "development" and not self.immutable:
+            yield Problem(
+                "tag",
+                self.tag,
+                f"an immutable reference in {tier}: a version such as 'v1.2.3', a commit-SHA tag such as "
+                f"'3f9c2e1', or a 'sha256:' digest ('{self.tag}' can move under a running environment)",
+            )
+
+    @property
+    def immutable(self) -> bool:
+        """A digest, a version tag or a commit-SHA tag: what it names never changes."""
+        return bool(self.digest) or bool(PINNED_VERSION.match(self.tag) or COMMIT_SHA_TAG.match(self.tag))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resources:
+    """CPU and memory requests and limits of one container."""
+
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+
+    def problems(self) -> Iterator[Problem]:
+        valid = True
+        for name in ("cpu_request", "cpu_limit"):
+            if not is_cpu(getattr(self, name)):
+                valid = False
+                yield Problem(name, getattr(self, name), CPU_ALLOWED)
+        for name in ("memory_request", "memory_limit"):
+            if not is_memory(getattr(self, name)):
+                valid = False
+                yield Problem(name, getattr(self, name), MEMORY_ALLOWED)
+        if not valid:
+            return
+        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
+            yield Problem("cpu_request", self.cpu_request, f"at most the CPU limit {self.cpu_limit}")
+        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
+            yield Problem("memory_request", self.memory_request, f"at most the memory limit {self.memory_limit}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueueDepth:
+    """Scale the workers on pending workflows per worker (``gorax_queue_depth``), besides CPU and memory.
+
+    The autoscaler takes the largest of the replica counts its metrics ask for, so workers still scale out
+    when they are CPU- or memory-bound with a short queue. Two implementations (README "Autoscaling on
+    queue depth"):
+
+    - ``prometheus-adapter``: our HPA gets an ``External`` metric ``gorax_queue_depth`` that Prometheus
+      Adapter serves from Prometheus (the adapter rule to add is in the README).
+    - ``keda``: a KEDA ``ScaledObject`` with a ``prometheus`` trigger; KEDA creates and owns the HPA (same
+      name, range and behaviour), so no HPA of ours is emitted.
+
+    Attributes:
+        target_per_worker: pending workflows one worker should have to itself (``AverageValue`` target).
+        implementation: ``prometheus-adapter`` or ``keda``.
+        queue: the ``queue`` label of ``gorax_queue_depth`` (default ``default``, as the alerts use).
+        prometheus_url: where KEDA's operator queries Prometheus (``keda`` only); default the
+            prometheus-operator's ``prometheus-operated`` Service in ``monitoring``.
+    """
+
+    target_per_worker: int
+    implementation: QueueDepthImplementation
+    queue: str = "default"
+    prometheus_url: str = "http://prometheus-operated.monitoring.svc:9090"
+
+    def problems(self) -> Iterator[Problem]:
+        value = self.target_per_worker
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100000:
+            yield Problem("target_per_worker", value, "an integer from 1 to 100000 (pending workflows per worker)")
+        if self.implementation not in QUEUE_DEPTH_IMPLEMENTATIONS:
+            yield Problem("implementation", self.implementation, f"one of {', '.join(QUEUE_DEPTH_IMPLEMENTATIONS)}")
+        if not isinstance(self.queue, str) or not re.match(r"^[A-Za-z0-9_.-]{1,63}$", self.queue):
+            yield Problem("queue", self.queue, "a queue name of letters, digits, '_', '.', '-'")
+        if not isinstance(self.prometheus_url, str) or not PROMETHEUS_URL.match(self.prometheus_url):
+            yield Problem(
+                "prometheus_url",
+                self.prometheus_url,
+                "an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090'",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Autoscaling:
+    """HorizontalPodAutoscaler range and utilization targets (percent of requests).
+
+    ``queue_depth`` (workers only, default none) adds the queue-depth signal; see ``QueueDepth``.
+    """
+
+    min_replicas: int
+    max_replicas: int
+    cpu_utilization: int
+    memory_utilization: int
+    queue_depth: QueueDepth | None = None
+
+    def problems(self) -> Iterator[Problem]:
+        if not isinstance(self.min_replicas, int) or self.min_replicas < 1:
+            yield Problem("min_replicas", self.min_replicas, "an integer of at least 1")
+        elif not isinstance(self.max_replicas, int) or self.max_replicas < self.min_replicas:
+            yield Problem(
+                "max_replicas", self.max_replicas, f"an integer of at least min_replicas ({self.min_replicas})"
+            )
+        for name in ("cpu_utilization", "memory_utilization"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= 100:
+                yield Problem(name, value, "a percentage from 1 to 100")
+        if self.queue_depth is not None:
+            if not isinstance(self.queue_depth, QueueDepth):
+                yield Problem("queue_depth", self.queue_depth, "a QueueDepth or None")
+            else:
+                yield from (p.under("queue_depth") for p in self.queue_depth.problems())
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisruptionBudget:
+    """PodDisruptionBudget of a component: set ``max_unavailable`` (default 1) or ``min_available``.
+
+    It must allow at least one voluntary disruption at the autoscaler's minimum
+    replica count, or every node drain blocks (the old development setup had
+    ``minAvailable: 1`` with one replica).
+    """
+
+    max_unavailable: int | None = 1
+    min_available: int | None = None
+
+    def problems(self, min_replicas: int) -> Iterator[Problem]:
+        if (self.max_unavailable is None) == (self.min_available is None):
+            yield Problem("max_unavailable", self.max_unavailable, "exactly one of max_unavailable and min_available")
+        elif self.min_available is not None:
+            if not isinstance(self.min_available, int) or not 0 <= self.min_available < min_replicas:
+                yield Problem(
+                    "min_available",
+                    self.min_available,
+                    f"an integer below autoscaling.min_replicas ({min_replicas}) so a node drain can evict a pod",
+                )
+        elif not isinstance(self.max_unavailable, int) or self.max_unavailable < 1:
+            yield Problem(
+                "max_unavailable", self.max_unavailable, "an integer of at least 1 so a node drain can evict a pod"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentConfig:
+    """One Gorax component (API or worker): image, size, scale, disruption budget and shutdown grace."""
+
+    image: Image
+    resources: Resources
+    autoscaling: Autoscaling
+    disruption_budget: DisruptionBudget | None = field(default_factory=DisruptionBudget)
+    """``None``: no PodDisruptionBudget at all (previews: nothing there is worth blocking a drain for)."""
+    termination_grace_seconds: int = 30
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        yield from (p.under("image") for p in self.image.problems(tier))
+        yield from (p.under("resources") for p in self.resources.problems())
+        autoscaling = list(self.autoscaling.problems())
+        yield from (p.under("autoscaling") for p in autoscaling)
+        if not autoscaling:
+            budget = self.disruption_budget.problems(self.autoscaling.min_replicas) if self.disruption_budget else ()
+            yield from (p.under("disruption_budget") for p in budget)
+        grace = self.termination_grace_seconds
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 3600:
+            yield Problem("termination_grace_seconds", grace, "an integer from 1 to 3600")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Migration:
+    """The database migration Job (an Argo CD Sync hook in wave -1).
+
+    Attributes:
+        backoff_limit: retries before the Job fails (default 2).
+        active_deadline_seconds: the whole Job's time limit (default 600).
+        ttl_seconds_after_finished: when Kubernetes deletes the finished Job (default 86400).
+    """
+
+    backoff_limit: int = 2
+    active_deadline_seconds: int = 600
+    ttl_seconds_after_finished: int = 86400
+
+    def problems(self) -> Iterator[Problem]:
+        if isinstance(self.backoff_limit, bool) or not isinstance(self.backoff_limit, int) or self.backoff_limit < 0:
+            yield Problem("backoff_limit", self.backoff_limit, "an integer of at least 0")
+        for name in ("active_deadline_seconds", "ttl_seconds_after_finished"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                yield Problem(name, value, "a positive integer")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabasePool:
+    """database/sql pool settings the binaries read (DB_* variables)."""
+
+    max_open_conns: int = 25
+    max_idle_conns: int = 10
+    conn_max_lifetime: str = "5m"
+    conn_max_idle_time: str = "1m"
+
+    def problems(self) -> Iterator[Problem]:
+        if not isinstance(self.max_open_conns, int) or self.max_open_conns < 1:
+            yield Problem("max_open_conns", self.max_open_conns, "an integer of at least 1")
+        elif not isinstance(self.max_idle_conns, int) or not 0 <= self.max_idle_conns <= self.max_open_conns:
+            yield Problem(
+                "max_idle_conns", self.max_idle_conns, f"an integer from 0 to max_open_conns ({self.max_open_conns})"
+            )
+        for name in ("conn_max_lifetime", "conn_max_idle_time"):
+            if not isinstance(getattr(self, name), str) or not GO_DURATION.match(getattr(self, name)):
+                yield Problem(name, getattr(self, name), "a Go duration such as '5m' or '90s'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cors:
+    """Cross-origin settings, shared by the application and the edge (one source of truth)."""
+
+    allowed_origins: tuple[str, ...]
+    allowed_methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+    allowed_headers: tuple[str, ...] = ("Content-Type", "Authorization", "X-Request-ID")
+    max_age_seconds: int = 3600
+    allow_credentials: bool = True
+
+    def problems(self, tier: Tier) -> Iterator[Problem]:
+        if not self.allowed_origins:
+            yield Problem("allowed_origins", self.allowed_origins, "at least one origin")
+        for origin in self.allowed_origins:
+            if origin == "*":
+                if tier != "development":
+                    yield Problem("allowed_origins", origin, f"explicit origins in {tier}; '*' only in development")
+            elif not isinstance(origin, str) or not ORIGIN.match(origin):
+                yield Problem(
+                    "allowed_origins", origin, "an absolute http(s) origin such as 'https://app.gorax.io' (no path)"
+                )
+        if "*" in self.allowed_origins and self.allow_credentials:
+            yield Problem("allow_credentials", True, "false when allowed_origins contains '*' (browsers reject it)")
+        if not isinstance(self.max_age_seconds, int) or not 0 <= self.max_age_seconds <= 86400:
+            yield Problem("max_age_seconds", self.max_age_seconds, "an integer from 0 to 86400")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything that distinguishes one Gorax environment from another.
+
+    Attributes:
+        name: environment name; also the chart id and the ``dist/<name>/`` folder.
+        tier: which rules apply (development allows mutable tags and ``*`` CORS).
+        secrets: where the pods' Secret comes from (default: created out of band).
+        identity: the cloud workload identity of the pods' ServiceAccount (default none; ``identity.py``).
+        zone_spread: spread each component's pods across zones and nodes (default off).
+        prefix: the guide's object-name prefix (``dev`` gives ``dev-gorax-api``).
+        namespace: the Kubernetes namespace everything lives in.
+        api_host / webhooks_host: the two public host names.
+        extra_labels: labels added to every object (previews carry their owner and expiry).
+        preview: set by ``previews.py`` only: a short-lived copy of development for one pull request.
+            Its alerts and series are labelled ``tier: preview`` and it carries no dashboard or rules
+            of its own (see ``monitoring.preview_monitoring``); its Namespace is deleted with its
+            Application, and a ResourceQuota and LimitRange bound it so one preview cannot starve the
+            others. A permanent environment's Namespace survives an Application deletion (sync
+            options ``Delete=false,Prune=false``).
+        argocd: the Argo CD cluster and project it is deployed to (see ``gitops.py``).
+        edge: how the hosts are served (see ``edge.py``); network: NetworkPolicy peers (see ``network.py``).
+    """
+
+    name: str
+    tier: Tier
+    prefix: str
+    namespace: str
+    api_host: str
+    webhooks_host: str
+    api: ComponentConfig
+    worker: ComponentConfig
+    cors: Cors
+    edge: EdgeConfig
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    log_level: LogLevel = "info"
+    log_format: Literal["json", "text"] = "json"
+    worker_concurrency: int = 10
+    workflow_timeout_seconds: int = 300
+    max_workflow_execution_seconds: int = 3600
+    database: DatabasePool = field(default_factory=DatabasePool)
+    tracing: TracingConfig = field(default_factory=TracingConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    features: tuple[tuple[str, bool], ...] = (
+        ("webhook-replay", True),
+        ("workflow-versioning", True),
+        ("advanced-filtering", True),
+    )
+    extra_labels: tuple[tuple[str, str], ...] = ()
+    secrets: SecretSource = field(default_factory=ExistingSecret)
+    identity: WorkloadIdentity | None = None
+    migration: Migration = field(default_factory=Migration)
+    zone_spread: bool = False
+    preview: bool = False
+    argocd: ArgoCdTarget = field(default_factory=ArgoCdTarget)
+
+    def __post_init__(self) -> None:
+        # The rules assume each field has the right shape (a tuple, a section of the right class).
+        problems = all_problems(self, self.problems)
+        if problems:
+            raise ConfigError(self.name, problems)
+
+    @property
+    def hosts(self) -> tuple[str, str]:
+        return (self.api_host, self.webhooks_host)
+
+    @property
+    def alert_tier(self) -> AlertTier:
+        """The ``tier`` label of the environment's alerts and scraped series."""
+        return "preview" if self.preview else self.tier
+
+    def problems(self) -> Iterator[Problem]:
+        if not is_dns_label(self.name):
+            yield Problem("name", self.name, "a DNS label: lowercase letters, digits and '-', at most 63")
+        if self.tier not in TIERS:
+            yield Problem("tier", self.tier, f"one of {', '.join(TIERS)}")
+            return
+        if not is_dns_label(self.prefix) or len(self.prefix) > 30:
+            yield Problem("prefix", self.prefix, "a DNS label of at most 30 characters (object names grow from it)")
+        if not is_dns_label(self.namespace):
+            yield Problem("namespace", self.namespace, "a DNS label: lowercase letters, digits and '-', at most 63")
+        for host_field in ("api_host", "webhooks_host"):
+            if not is_dns_name(getattr(self, host_field)):
+                yield Problem(host_field, getattr(self, host_field), "a lowercase DNS name such as 'api.gorax.io'")
+        if self.api_host == self.webhooks_host:
+            yield Problem("webhooks_host", self.webhooks_host, "a host different from api_host")
+        yield from (p.under("api") for p in self.api.problems(self.tier))
+        yield from (p.under("worker") for p in self.worker.problems(self.tier))
+        yield from (p.under("cors") for p in self.cors.problems(self.tier))
+        yield from (p.under("database") for p in self.database.problems())
+        yield from (p.under("edge") for p in self.edge.problems())
+        if isinstance(self.edge.tls, WildcardTls):
+            for host_field in ("api_host", "webhooks_host"):
+                if not self.edge.tls.covers(getattr(self, host_field)):
+                    yield Problem(
+                        host_field,
+                        getattr(self, host_field),
+                        f"a host that edge.tls.dns_names ({', '.join(self.edge.tls.dns_names)}) covers",
+                    )
+        yield from (p.under("argocd") for p in self.argocd.problems())
+        yield from (p.under("network") for p in self.network.problems())
+        if self.log_level not in LOG_LEVELS:
+            yield Problem("log_level", self.log_level, f"one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in ("json", "text"):
+            yield Problem("log_format", self.log_format, "json or text")
+        if not isinstance(self.worker_concurrency, int) or not 1 <= self.worker_concurrency <= 1000:
+            yield Problem("worker_concurrency", self.worker_concurrency, "an integer from 1 to 1000")
+        if not isinstance(self.workflow_timeout_seconds, int) or self.workflow_timeout_seconds < 1:
+            yield Problem("workflow_timeout_seconds", self.workflow_timeout_seconds, "a positive integer")
+        elif (
+            not isinstance(self.max_workflow_execution_seconds, int)
+            or self.max_workflow_execution_seconds < self.workflow_timeout_seconds
+        ):
+            yield Problem(
+                "max_workflow_execution_seconds",
+                self.max_workflow_execution_seconds,
+                f"an integer of at least workflow_timeout_seconds ({self.workflow_timeout_seconds})",
+            )
+        yield from (p.under("tracing") for p in self.tracing.problems())
+        yield from (p.under("monitoring") for p in self.monitoring.problems())
+        grace = self.worker.termination_grace_seconds
+        if (
+            isinstance(self.workflow_timeout_seconds, int)
+            and isinstance(grace, int)
+            and 1 <= grace < self.workflow_timeout_seconds
+        ):
+            yield Problem(
+                "worker.termination_grace_seconds",
+                self.worker.termination_grace_seconds,
+                f"at least workflow_timeout_seconds ({self.workflow_timeout_seconds}) so a running step can finish",
+            )
+        yield from (p.under("secrets") for p in self.secrets.problems())
+        yield from self._identity_problems()
+        if self.api.autoscaling.queue_depth is not None:
+            yield Problem(
+                "api.autoscaling.queue_depth",
+                self.api.autoscaling.queue_depth,
+                "None: only workers scale on queue depth",
+            )
+        yield from (p.under("migration") for p in self.migration.problems())
+        for flag, enabled in self.features:
+            if not is_dns_label(flag) or not isinstance(enabled, bool):
+                yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")
+        for key, value in self.extra_labels:
+            if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
+                yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
+        if not isinstance(self.preview, bool):
+            yield Problem("preview", self.preview, "True or False")
+        elif self.preview and self.tier != "development":
+            yield Problem(
+                "preview", self.preview, f"False in a {self.tier}-tier environment: previews copy development"
+            )
+        elif self.preview and self.monitoring.preview_monitoring is True:
+            yield Problem(
+                "monitoring.preview_monitoring",
+                True,
+                "False in a preview: the previews' dashboard and rules live in one permanent environment",
+            )
+
+    def _identity_problems(self) -> Iterator[Problem]:
+        if self.identity is not None:
+            if not isinstance(self.identity, IDENTITY_TYPES):
+                yield Problem("identity", self.identity, "AwsIrsa, GkeWorkloadIdentity, AzureWorkloadIdentity or None")
+                return
+            yield from (p.under("identity") for p in self.identity.problems())
+        if isinstance(self.secrets, CsiSecretStore) and self.secrets.provider in CSI_PROVIDERS:
+            provider = self.secrets.provider
+            if self.identity is None:
+                yield Problem(
+                    "identity",
+                    None,
+                    f"a workload identity for '{provider}' (the CSI provider signs in as the pods' ServiceAccount)",
+                )
+            elif self.identity.provider != provider:
+                yield Problem("secrets.provider", provider, f"the identity's provider '{self.identity.provider}'")
+
+
+def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:
+    """Names, namespaces, prefixes and hosts must not collide between environments."""
+    owners: dict[tuple[str, object], EnvironmentConfig] = {}
+    for env in environments:
+        keys = [("name", env.name), ("namespace", env.namespace), ("prefix", env.prefix)]
+        keys += [("host", host) for host in env.hosts]
+        if env.monitoring.preview_monitoring is True:  # two would evaluate every preview's alerts twice
+            keys.append(("monitoring.preview_monitoring", True))
+        for field_name, value in keys:
+            owner = owners.setdefault((field_name, value), env)
+            if owner is not env:
+                allowed = f"a {field_name} not already used by environment '{owner.name}'"
+                if field_name == "monitoring.preview_monitoring":
+                    allowed = f"False: environment '{owner.name}' already carries the previews' dashboard and rules"
+                raise ConfigError(env.name, [Problem(field_name, value, allowed)])

@@ -1,0 +1,90 @@
+"""The one naming and labelling rule.
+
+Object names keep the old kustomize prefix scheme (``dev-gorax-api``,
+``prod-gorax-api-hpa``) so every command in the deployment guide's runbook
+still resolves. Pods keep the guide's ``app=gorax`` and ``component=...``
+labels for ``kubectl logs -l``; selectors use only the stable
+``app.kubernetes.io/{name,instance,component}`` labels, never a label derived
+from the construct path, because a Deployment's selector is immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # config imports the edge section, which imports naming: no runtime import here.
+    from .model import EnvironmentConfig
+
+APP = "gorax"
+MANAGED_BY = "cdk8s"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A Gorax process: its label value, container name and its one named port."""
+
+    name: str
+    port_name: str
+    container_port: int
+
+
+API = Component(name="api", port_name="http", container_port=8080)
+WORKER = Component(name="worker", port_name="metrics", container_port=8081)
+API_SERVICE_PORT = 80
+COMPONENT_LABEL = "app.kubernetes.io/component"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace since 1.22
+NGINX = "nginx.ingress.kubernetes.io/"  # ingress-nginx annotation prefix
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Names and labels of one environment's objects."""
+
+    env: EnvironmentConfig
+
+    @property
+    def instance(self) -> str:
+        """``app.kubernetes.io/instance``: unique per environment, stable across refactors."""
+        return f"{self.env.prefix}-{APP}"
+
+    def name(self, *parts: str) -> str:
+        """``<prefix>-gorax[-part...]``, the guide's object names."""
+        return "-".join((self.instance, *parts))
+
+    def labels(self) -> dict[str, str]:
+        """Labels on every namespaced object of the environment."""
+        return {
+            "app": APP,
+            "app.kubernetes.io/name": APP,
+            "app.kubernetes.io/instance": self.instance,
+            "app.kubernetes.io/part-of": APP,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            "environment": self.env.name,
+            **dict(self.env.extra_labels),
+        }
+
+    def component_labels(self, component: str, version: str | None = None) -> dict[str, str]:
+        """Labels of a component's objects and pods: the common ones plus the guide's ``component``."""
+        labels = self.labels()
+        labels[COMPONENT_LABEL] = component
+        labels["component"] = component
+        if version is not None and is_label_value(version):
+            labels["app.kubernetes.io/version"] = version
+        return labels
+
+    def selector(self, component: str) -> dict[str, str]:
+        """The immutable selector of a component's pods."""
+        return {
+            "app.kubernetes.io/name": APP,
+            "app.kubernetes.io/instance": self.instance,
+            COMPONENT_LABEL: component,
+        }
+
+    def metadata(self, name: str, *, component: str | None = None, version: str | None = None) -> dict[str, object]:
+        labels = self.component_labels(component, version) if component else self.labels()
+        return {"name": name, "namespace": self.env.namespace, "labels": labels}
+
+
+def is_label_value(value: str) -> bool:
+    return len(value) <= 63 and all(c.isalnum() or c in "-_." for c in value) and value[:1].isalnum()

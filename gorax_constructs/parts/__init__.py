@@ -1,0 +1,28 @@
+"""The cdk8s constructs of a Gorax environment, one module per concern, and ``EnvironmentChart``
+composing them. Each takes the configuration slice it needs and exposes what the others need
+(names, ports, the Secret's keys), so network policies and monitors are derived, never re-declared."""
+
+from .appconfig import AppConfig
+from .argocd import ArgoCdApplications
+from .chart import EnvironmentChart
+from .edge import Edge
+from .migration import MigrationJob
+from .network import NetworkPolicies
+from .observability import Observability
+from .platform import Platform
+from .secrets import Secrets
+from .workloads import ApiService, WorkerPool
+
+__all__ = [
+    "ApiService",
+    "AppConfig",
+    "ArgoCdApplications",
+    "Edge",
+    "EnvironmentChart",
+    "MigrationJob",
+    "NetworkPolicies",
+    "Observability",
+    "Platform",
+    "Secrets",
+    "WorkerPool",
+]

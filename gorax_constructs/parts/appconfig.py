@@ -1,0 +1,87 @@
+"""The application ConfigMap, the variables it feeds, and the checksum that rolls pods."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from ..configuration.model import EnvironmentConfig
+from ..configuration.naming import API, WORKER, Naming
+from .manifest import ChartPart
+
+BOTH = (API.name, WORKER.name)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One operator-facing ConfigMap key, the variable the binaries read, and who reads it."""
+
+    key: str
+    variable: str
+    value: str
+    consumers: tuple[str, ...] = BOTH
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
+    """The guide's ConfigMap keys (see app-env-contract.md for the variable names).
+
+    Keys of the old ConfigMap that no binary reads (worker-poll-interval,
+    retry-*, rate-limit-*, metrics-port) are not carried over: dead
+    configuration misleads whoever edits it.
+    """
+    cors = env.cors
+    settings = [
+        Setting("log-level", "LOG_LEVEL", env.log_level),
+        Setting("log-format", "LOG_FORMAT", env.log_format),
+        Setting("cors-allowed-origins", "CORS_ALLOWED_ORIGINS", ",".join(cors.allowed_origins), (API.name,)),
+        Setting("cors-allowed-methods", "CORS_ALLOWED_METHODS", ",".join(cors.allowed_methods), (API.name,)),
+        Setting("cors-allowed-headers", "CORS_ALLOWED_HEADERS", ",".join(cors.allowed_headers), (API.name,)),
+        Setting("cors-max-age", "CORS_MAX_AGE", str(cors.max_age_seconds), (API.name,)),
+        Setting("worker-concurrency", "WORKER_CONCURRENCY", str(env.worker_concurrency), (WORKER.name,)),
+        Setting("workflow-timeout", "WORKFLOW_TIMEOUT", str(env.workflow_timeout_seconds)),
+        Setting("max-workflow-execution-time", "MAX_WORKFLOW_EXECUTION_TIME", str(env.max_workflow_execution_seconds)),
+        Setting("db-max-open-conns", "DB_MAX_OPEN_CONNS", str(env.database.max_open_conns)),
+        Setting("db-max-idle-conns", "DB_MAX_IDLE_CONNS", str(env.database.max_idle_conns)),
+        Setting("db-conn-max-lifetime", "DB_CONN_MAX_LIFETIME", env.database.conn_max_lifetime),
+        Setting("db-conn-max-idle-time", "DB_CONN_MAX_IDLE_TIME", env.database.conn_max_idle_time),
+        Setting("metrics-enabled", "METRICS_ENABLED", "true"),
+    ]
+    for flag, enabled in env.features:
+        variable = "FEATURE_" + flag.upper().replace("-", "_")
+        settings.append(Setting(f"feature-{flag}", variable, _flag(enabled)))
+    return tuple(settings)
+
+
+class AppConfig(ChartPart):
+    """The ``<prefix>-gorax-config`` ConfigMap.
+
+    Exposes ``name``, ``settings`` (for the workloads' env lists) and
+    ``checksum``: a digest of the data that the workloads put on their pod
+    templates, so changing a setting rolls the pods (the old overlays merged
+    into an un-hashed ConfigMap and never rolled).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        self.name = naming.name("config")
+        self.settings = settings_for(naming.env)
+        data = {s.key: s.value for s in self.settings}
+        self.checksum = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        self.add_manifest(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": naming.metadata(self.name), "data": data},
+        )
+
+    def env_for(self, component: str) -> list[dict[str, object]]:
+        """``configMapKeyRef`` env entries for every setting the component reads."""
+        return [
+            {"name": s.variable, "valueFrom": {"configMapKeyRef": {"name": self.name, "key": s.key}}}
+            for s in self.settings
+            if component in s.consumers
+        ]

@@ -1,0 +1,53 @@
+"""Which environments exist, and where each one's output goes.
+
+Kept free of cdk8s imports: the validation step needs the list too, and
+importing cdk8s costs half a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..configuration.gitops import ArgoCdTarget, GitOpsConfig
+from ..configuration.model import EnvironmentConfig
+from ..configuration.naming import APP
+from ..configuration.previews import Preview, load_previews, preview_environment, preview_target
+from ..environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
+from .kustomize import ARGOCD_FOLDER
+
+PREVIEWS_FOLDER = "previews"
+PROBE = "probe"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The permanent environments, the requested previews, and how GitOps deploys them."""
+
+    permanent: tuple[EnvironmentConfig, ...]
+    previews: tuple[EnvironmentConfig, ...]
+    gitops: GitOpsConfig = GITOPS
+    development: EnvironmentConfig = DEVELOPMENT
+    """What every preview derives from."""
+
+    @property
+    def preview_target(self) -> ArgoCdTarget:
+        """Where the ApplicationSet deploys previews (there may be none yet)."""
+        return preview_target(self.development)
+
+    def preview_probe(self) -> EnvironmentConfig:
+        """A preview like any other, never written: what every preview emits, whether or not one exists,
+        so the previews' AppProject allows the right kinds before the first preview appears."""
+        return preview_environment(Preview(name=PROBE, owner=APP, expires="2000-01-01"), self.development)
+
+    def environment_folders(self) -> list[str]:
+        """Each environment's folder relative to the synth root: ``production``, ``previews/pr-123``, ..."""
+        return [env.name for env in self.permanent] + [f"{PREVIEWS_FOLDER}/{env.name}" for env in self.previews]
+
+    def output_folders(self) -> list[str]:
+        """Every folder the synth writes: the environments' and the Argo CD Applications'."""
+        return [*self.environment_folders(), ARGOCD_FOLDER]
+
+
+def load_catalog() -> Catalog:
+    """Every environment to synthesize; raises ConfigError when any is invalid."""
+    return Catalog(permanent=ENVIRONMENTS, previews=load_previews(ENVIRONMENTS, DEVELOPMENT))

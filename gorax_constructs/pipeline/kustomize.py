@@ -1,0 +1,25 @@
+"""The ``kustomization.yaml`` written into every output folder."""
+
+from __future__ import annotations
+
+import yaml
+
+ARGOCD_FOLDER = "argocd"
+KUSTOMIZATION = "kustomization.yaml"
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter: the same text as ``yaml.safe_dump``, several times faster."""
+
+
+def kustomization(resources: list[str]) -> str:
+    """The ``kustomization.yaml`` of an output folder, listing its manifests.
+
+    It keeps the guide's habits working on the rendered output
+    (``kubectl diff -k dist/production``) and lets GitOps engines detect the
+    folder type without configuration.
+    """
+    document = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(resources),
+    }
+    return yaml.dump(document, Dumper=SAFE_DUMPER, sort_keys=False)
