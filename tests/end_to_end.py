@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,33 +95,53 @@ class Step:
 
 @dataclass
 class Chain:
-    """Commands run one after the other in one copy of the project, on a background thread."""
+    """Commands run one after the other in one copy of the project, on a background thread that also
+    makes the copy (copying the project costs ~0.15 s: done on the session's thread, a dozen copies
+    delayed every test by seconds)."""
 
     project: Path
-    dist_before: dict[str, bytes]
     steps: list[Step]
     thread: threading.Thread
+    dist_before: dict[str, bytes] = field(default_factory=dict)
+    """The copy's dist/ before the first command (filled in by the thread)."""
+    error: BaseException | None = None
+    """What stopped the thread early (a scenario that no longer applies to the code, say)."""
 
     def result(self) -> list[Step]:
         self.thread.join()
+        if self.error is not None:
+            raise self.error
         return self.steps
 
     def stop(self) -> None:
         self.thread.join()
 
 
-def start_chain(project: Path, commands: list[list[str]], watch: tuple[str, ...]) -> Chain:
-    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""}
+def start_chain(
+    project: Path,
+    commands: list[list[str]],
+    prepare: Callable[[Path], None] = lambda project: None,
+    watch: tuple[str, ...] = (),
+    **variables: str,
+) -> Chain:
+    """Copy the project to ``project``, ``prepare`` the copy, then run ``commands`` there, one by one."""
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""} | variables
     steps: list[Step] = []
 
     def run_all() -> None:
-        for command in commands:
-            done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
-            files = {name: (project / name).read_text() for name in watch if (project / name).exists()}
-            steps.append(Step(command, done.returncode, done.stdout, done.stderr, files, tree(project / "dist")))
+        try:
+            copy_project(project)
+            prepare(project)
+            chain.dist_before = tree(project / "dist")
+            for command in commands:
+                done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+                files = {name: (project / name).read_text() for name in watch if (project / name).exists()}
+                steps.append(Step(command, done.returncode, done.stdout, done.stderr, files, tree(project / "dist")))
+        except BaseException as error:  # re-raised by result(), in the test that needs it
+            chain.error = error
 
     thread = threading.Thread(target=run_all, name=f"chain-{project.name}", daemon=True)
-    chain = Chain(project, tree(project / "dist"), steps, thread)
+    chain = Chain(project, steps, thread)
     thread.start()
     return chain
 
@@ -204,21 +225,25 @@ PREVIEWS_FILES = {
 }
 
 
-def start_user_errors(root: Path) -> dict[str, Run]:
+def start_user_errors(root: Path) -> dict[str, Run | Chain]:
     """The scenarios of tests/test_user_errors.py: each mistake a user can make, in its own copy."""
-    runs = {}
+    runs: dict[str, Run | Chain] = {}
     for name, (old, new) in MISTAKES.items():
-        project = copy_project(root / name)
-        replace_once(project / ENVIRONMENTS_PY, old, new)
-        runs[name] = start(project, SYNTH)
+        runs[name] = start_chain(root / name, [SYNTH], lambda p, o=old, n=new: replace_once(p / ENVIRONMENTS_PY, o, n))
     for name, text in PREVIEWS_FILES.items():
-        project = copy_project(root / name)
-        (project / "pr.yaml").write_text(text)
-        runs[name] = start(project, SYNTH, GORAX_PREVIEWS_FILE=str(project / "pr.yaml"))
-    project = copy_project(root / "internal-error")
-    synth = project / "gorax_constructs" / "pipeline" / "synth.py"
-    replace_once(synth, "    output.finish()\n", "    output.finish()\n    {}['no such key']\n")
-    runs["internal-error"] = start(project, SYNTH)
+        project = root / name
+        runs[name] = start_chain(
+            project,
+            [SYNTH],
+            lambda p, t=text: (p / "pr.yaml").write_text(t),
+            GORAX_PREVIEWS_FILE=str(project / "pr.yaml"),
+        )
+
+    def break_synth(project: Path) -> None:
+        synth = project / "gorax_constructs" / "pipeline" / "synth.py"
+        replace_once(synth, "    output.finish()\n", "    output.finish()\n    {}['no such key']\n")
+
+    runs["internal-error"] = start_chain(root / "internal-error", [SYNTH], break_synth)
     return runs
 
 
@@ -261,9 +286,12 @@ def start_cli(root: Path) -> dict[str, Run | Chain]:
     """The chains of tests/test_cli.py, each in its own copy of the project."""
     chains: dict[str, Run | Chain] = {}
     for name, commands in CLI_CHAINS.items():
-        project = copy_project(root / name)
-        (project / "previews.yaml").write_text(PREVIEWS_WITH_COMMENTS)
-        chains[name] = start_chain(project, commands, watch=("previews.yaml", "images.yaml"))
+        chains[name] = start_chain(
+            root / name,
+            commands,
+            lambda project: (project / "previews.yaml").write_text(PREVIEWS_WITH_COMMENTS),
+            watch=("previews.yaml", "images.yaml"),
+        )
     return chains
 
 
@@ -319,9 +347,11 @@ def apply_block(source: str, block: str) -> str:
 
 def start_recipe(root: Path) -> Chain:
     """The README's "Adding an environment", as written, in a copy of the project."""
-    project = copy_project(root)
     python, commands = recipe_blocks()
-    environments = project / ENVIRONMENTS_PY
-    environments.write_text(apply_block(environments.read_text(), python))
+
+    def apply(project: Path) -> None:
+        environments = project / ENVIRONMENTS_PY
+        environments.write_text(apply_block(environments.read_text(), python))
+
     runs = [shlex.split(command) for command in commands if not command.startswith(SKIPPED)]
-    return start_chain(project, runs, watch=("images.yaml", str(ENVIRONMENTS_PY)))
+    return start_chain(root, runs, apply, watch=("images.yaml", str(ENVIRONMENTS_PY)))
