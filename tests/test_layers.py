@@ -44,6 +44,10 @@ def test_public_names_import():
     from gorax_constructs.environments import ENVIRONMENTS
 
     assert ENVIRONMENTS
+    import gorax_constructs
+    from gorax_constructs import parts
+
+    assert set(gorax_constructs._PARTS) == set(parts.__all__), "the lazy re-exports name every construct"
 
 
 LAYERS = {"configuration": 0, "environments": 1, "parts": 2, "extensions": 3, "pipeline": 4}

@@ -4,10 +4,11 @@
 never writes to ``dist/`` directly: a failed synth would leave ``dist/``
 empty, and a GitOps engine with pruning would delete the environments. The
 objects were schema-validated in memory before they were written (see
-``app.synth_catalog``); here the staging folder's shape is checked (every
+``synth.synth_catalog``); here the staging folder's shape is checked (every
 expected folder present with manifests, its kustomization listing exactly
 them), hard-linked next to ``dist/`` and swapped in with renames on one file
-system. The staging folder stays where ``cdk8s synth`` expects it.
+system. The staging folder stays: the next synth rewrites only what changed,
+and ``cdk8s synth``'s output folder is a link to it (``lock.show_staging_as``).
 """
 
 from __future__ import annotations
