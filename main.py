@@ -38,16 +38,25 @@ def main() -> int:
     except ConfigError as error:
         print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
         return 1
-    from gorax_constructs.lock import SynthLock, show_staging_as
-    from gorax_constructs.pipeline.envdoc import render_environments
-    from gorax_constructs.pipeline.promote import PromotionError, promote
-    from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
-
     config = yaml.safe_load(CDK8S_CONFIG.read_text())
     cli_output = os.environ.get("CDK8S_OUTDIR")  # set by `cdk8s synth`, which empties that folder first
     if cli_output and Path(cli_output).resolve() == DIST.resolve():
         print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
         return 1
+    if cli_output and "validations" in config and Path(cli_output).resolve() == Path(config["output"]).resolve():
+        print(
+            f"gorax: {CDK8S_CONFIG} lists validations, which cdk8s synth runs only after the app has replaced "
+            f"{DIST}/; {DIST}/ left unchanged. Run plugins with `cdk8s synth --stdout` (nothing is promoted "
+            "there); policies that must hold before promotion belong in gorax_constructs/pipeline/policies.py.",
+            file=sys.stderr,
+        )
+        return 1
+    # Imported only now: importing cdk8s starts node (~0.5 s).
+    from gorax_constructs.lock import SynthLock, show_staging_as
+    from gorax_constructs.pipeline.envdoc import render_environments
+    from gorax_constructs.pipeline.promote import PromotionError, promote
+    from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
+
     if cli_output and Path(cli_output).resolve() != Path(config["output"]).resolve():
         try:
             synth_catalog(catalog, Path(cli_output), export=True)
@@ -56,14 +65,6 @@ def main() -> int:
             return 1
         print(f"gorax: manifests of {len(catalog.output_folders())} folders written to {cli_output}", file=sys.stderr)
         return 0
-    if cli_output and "validations" in config:
-        print(
-            f"gorax: {CDK8S_CONFIG} lists validations, which cdk8s synth runs only after the app has replaced "
-            f"{DIST}/; {DIST}/ left unchanged. Run plugins with `cdk8s synth --stdout` (nothing is promoted "
-            "there); policies that must hold before promotion belong in gorax_constructs/pipeline/policies.py.",
-            file=sys.stderr,
-        )
-        return 1
     # One synth at a time: a second one waits here (gorax_constructs/lock.py).
     with SynthLock():
         try:
