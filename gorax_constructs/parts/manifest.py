@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import cdk8s
-from constructs import Construct, IValidation
+from constructs import Construct, IValidation, Node
 from jsii._reference_map import _refs as jsii_references
 
 from ..configuration.syncwaves import with_sync_wave
@@ -109,8 +109,9 @@ class ManifestChart(cdk8s.Chart):
     def synthesize(self) -> tuple[list[Body], list[str]]:
         """``to_json()`` and the errors of the tree's ``node.add_validation`` validations, from one walk
         of the tree (``App.synth`` runs the same validations)."""
-        tree = self.node.find_all()  # one round trip for the whole tree
-        return self._patched(self.objects(tree)), self._validation_errors(tree)
+        node = self.node
+        tree = node.find_all()  # one round trip for the whole tree
+        return self._patched(self.objects(tree)), self._validation_errors(tree, node)
 
     def _patched(self, objects: Iterator[tuple[Body, str]]) -> list[Body]:
         seen: dict[tuple[str, str], str] = {}
@@ -140,17 +141,13 @@ class ManifestChart(cdk8s.Chart):
                 if not any(path.startswith(prefix) for prefix in nested):
                     yield with_sync_wave(construct.to_json()), path
 
-    def _validation_errors(self, tree: list[Construct]) -> list[str]:
+    def _validation_errors(self, tree: list[Construct], node: Node) -> list[str]:
         # Asking a node costs two round trips. Our parts add no validations of their own, so a part's
         # validations can only be Python objects handed to node: when there are none (the usual
         # case), the parts are skipped, ~6 ms of a ~12 ms environment saved.
         parts_too = _python_validations_exist()
-        return [
-            f"{construct.node.path}: {error}"
-            for construct in tree
-            if parts_too or not isinstance(construct, ChartPart)
-            for error in construct.node.validate()
-        ]
+        nodes = [node if c is self else c.node for c in tree if parts_too or not isinstance(c, ChartPart)]
+        return [f"{n.path}: {error}" for n in nodes for error in n.validate()]
 
 
 class ChartPart(Construct):

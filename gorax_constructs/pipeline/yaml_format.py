@@ -57,6 +57,10 @@ def _map(d: dict[str, Any], indent: str, out: list[str], lead: str) -> None:
     for key, value in d.items():
         if not isinstance(key, str):
             raise TypeError(f"map keys must be strings, not {key!r}")
+        if type(value) is str and "\n" not in value:  # most values: one call, not three
+            out.append(f"{start}{_scalar(key)}: {_scalar(value)}\n")
+            start = indent
+            continue
         out.append(f"{start}{_scalar(key)}:")
         start = indent
         if isinstance(value, dict) and value:
