@@ -34,7 +34,8 @@ imports: node_modules/.installed
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --requirement requirements.txt
+	@# -qq: errors only; this machine's pip.conf names local indexes that lack most packages (one warning each).
+	@$(PY) -m pip install -qq --requirement requirements.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
