@@ -182,7 +182,7 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
     invalid_output = copy_project(root / "invalid-output")
     platform = invalid_output / "gorax_constructs" / "parts" / "platform.py"
     replace_once(platform, '"automountServiceAccountToken": False,', '"automountToken": False,')
-    # The copy has no ../shared beside it: custom resources are validated against the vendored crds/.
+    # Custom resources are validated against the vendored crds/, inside the repository.
     replace_once(invalid_output / "gorax_constructs" / "parts" / "secrets.py", '"refreshInterval":', '"refreshEvery":')
     runs["invalid-output"] = start(invalid_output, MAKE_SYNTH)
 
