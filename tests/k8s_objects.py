@@ -6,18 +6,25 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
+from gorax_constructs.pipeline.policies import pod_template
+
 # Kubernetes expands `$(VAR)`; `$$(VAR)` is an escaped literal.
 REFERENCE = re.compile(r"\$(\$?)\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def pod_templates(objects: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(owner object, pod template) for every workload, including CronJobs."""
+    """(owner object, pod template) for every workload, including CronJobs (the synth's own reading)."""
     for obj in objects:
-        if obj["kind"] in WORKLOAD_KINDS:
-            yield obj, obj["spec"]["template"]
-        elif obj["kind"] == "CronJob":
-            yield obj, obj["spec"]["jobTemplate"]["spec"]["template"]
+        if obj["kind"] != "Pod" and (template := pod_template(obj)) is not None:
+            yield obj, template
+
+
+def pod_labels(objects: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """``(kind/name, pod labels)`` of every pod the objects would create."""
+    return [
+        (f"{obj['kind']}/{obj['metadata']['name']}", (template.get("metadata") or {}).get("labels") or {})
+        for obj, template in pod_templates(objects)
+    ]
 
 
 def containers(template: dict[str, Any]) -> list[dict[str, Any]]:

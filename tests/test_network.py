@@ -9,7 +9,7 @@ from gorax_constructs.configuration.network import ACME_SOLVER, METADATA_ADDRESS
 from gorax_constructs.pipeline.policies import selector_matches
 from gorax_constructs.pipeline.validation import builtin_errors
 
-from .selectors import pod_templates
+from .k8s_objects import pod_labels
 
 
 def policies(output):
@@ -131,7 +131,7 @@ def test_every_pod_template_is_selected_by_a_component_policy(any_edge):
     """The namespace-wide policies select everything, so require a policy that names the pod's component."""
     specific = [p for p in policies(any_edge) if p["spec"]["podSelector"]]
     assert specific, "no component NetworkPolicies"
-    templates = pod_templates(any_edge.objects)
+    templates = pod_labels(any_edge.objects)
     if not templates:
         pytest.skip("no pod templates in the output yet: the workloads (another issue) add them")
     unselected = [
@@ -170,7 +170,7 @@ def test_selector_matches(selector, labels, expected):
     assert selector_matches(selector, labels) is expected
 
 
-def test_pod_templates_finds_every_workload_kind():
+def test_pod_labels_finds_every_workload_kind():
     pod = {"metadata": {"labels": {"c": "x"}}}
     objects = [
         {"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": pod}},
@@ -178,7 +178,7 @@ def test_pod_templates_finds_every_workload_kind():
         {"kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {"template": pod}}}},
         {"kind": "Service", "metadata": {"name": "s"}, "spec": {}},
     ]
-    assert pod_templates(objects) == [("Deployment/d", {"c": "x"}), ("Job/j", {"c": "x"}), ("CronJob/c", {"c": "x"})]
+    assert pod_labels(objects) == [("Deployment/d", {"c": "x"}), ("Job/j", {"c": "x"}), ("CronJob/c", {"c": "x"})]
 
 
 def test_unselected_pod_template_is_detected(environment):

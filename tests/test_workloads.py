@@ -10,19 +10,15 @@ from gorax_constructs.configuration.secrets import KEYS, ExternalSecrets
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
 from gorax_constructs.parts.appconfig import settings_for
 from gorax_constructs.parts.pods import config_checksum, container_env, image_pull_policy
+from gorax_constructs.pipeline.policies import selector_matches
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .conftest import REPO
-
-WORKLOAD_KINDS = ("Deployment", "Job")
-
-
-def pod_templates(environment):
-    return [(o, o["spec"]["template"]) for kind in WORKLOAD_KINDS for o in environment.of_kind(kind)]
+from .k8s_objects import pod_templates
 
 
 def containers(environment):
-    return [c for _, t in pod_templates(environment) for c in t["spec"]["containers"]]
+    return [c for _, t in pod_templates(environment.objects) for c in t["spec"]["containers"]]
 
 
 def label(obj):
@@ -47,7 +43,7 @@ def scalers(environment):
 
 def test_pod_templates_pass_pod_security_restricted(environment):
     """The old manifests lacked seccompProfile, so a namespace enforcing restricted rejected them."""
-    templates = pod_templates(environment)
+    templates = list(pod_templates(environment.objects))
     assert {o["kind"] for o, _ in templates} == {"Deployment", "Job"}
     for obj, template in templates:
         spec = template["spec"]
@@ -70,7 +66,7 @@ def test_pod_templates_pass_pod_security_restricted(environment):
 
 
 def test_read_only_root_has_writable_scratch(environment):
-    for obj, template in pod_templates(environment):
+    for obj, template in list(pod_templates(environment.objects)):
         volumes = {v["name"]: v for v in template["spec"]["volumes"]}
         for container in template["spec"]["containers"]:
             mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
@@ -124,21 +120,17 @@ def test_every_deployment_is_autoscaled_with_the_configured_range(environment):
         assert {"scaleUp", "scaleDown"} <= behavior.keys()
 
 
-def _matches(selector, labels):
-    return all(labels.get(k) == v for k, v in selector.items())
-
-
 def test_each_pdb_allows_a_disruption_at_min_replicas(environment):
     """The old development PDB (minAvailable 1, one replica) blocked every node drain."""
     pdbs = environment.of_kind("PodDisruptionBudget")
     configured = [c for c in (environment.env.api, environment.env.worker) if c.disruption_budget is not None]
     assert len(pdbs) == len(configured)
     for pdb in pdbs:
-        selector = pdb["spec"]["selector"]["matchLabels"]
+        selector = pdb["spec"]["selector"]
         targets = [
             o
             for o in environment.of_kind("Deployment")
-            if _matches(selector, o["spec"]["template"]["metadata"]["labels"])
+            if selector_matches(selector, o["spec"]["template"]["metadata"]["labels"])
         ]
         assert len(targets) == 1, label(pdb)
         replicas = scalers(environment)[targets[0]["metadata"]["name"]][0]
@@ -227,7 +219,11 @@ def test_service_selectors_match_exactly_one_workload(environment):
     assert services
     for service in services:
         selector = service["spec"]["selector"]
-        matched = [label(o) for o, t in pod_templates(environment) if _matches(selector, t["metadata"]["labels"])]
+        matched = [
+            label(o)
+            for o, t in pod_templates(environment.objects)
+            if selector_matches({"matchLabels": selector}, t["metadata"]["labels"])
+        ]
         assert len(matched) == 1, f"{label(service)} selects {matched}"
 
 
@@ -247,7 +243,7 @@ def test_api_service_contract(environment):
 
 def test_pod_templates_carry_their_components_selector(environment):
     naming = Naming(environment.env)
-    by_name = {o["metadata"]["name"]: t for o, t in pod_templates(environment)}
+    by_name = {o["metadata"]["name"]: t for o, t in list(pod_templates(environment.objects))}
     for name, component in (("api", "api"), ("worker", "worker"), ("migrate", "migration")):
         labels = by_name[naming.name(name)]["metadata"]["labels"]
         assert naming.selector(component).items() <= labels.items()

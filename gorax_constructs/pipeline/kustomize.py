@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import yaml
+from .yaml_format import stringify
 
 ARGOCD_FOLDER = "argocd"
 KUSTOMIZATION = "kustomization.yaml"
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-"""libyaml's emitter: the same text as ``yaml.safe_dump``, several times faster."""
 
 
 def kustomization(resources: list[str]) -> str:
@@ -22,4 +20,4 @@ def kustomization(resources: list[str]) -> str:
         "kind": "Kustomization",
         "resources": sorted(resources),
     }
-    return yaml.dump(document, Dumper=SAFE_DUMPER, sort_keys=False)
+    return stringify(document)
