@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .configuration.contract import AppContract, Migrator
+from .configuration.dependencies import Redis
 from .configuration.edge import EdgeConfig, HostEdge
 from .configuration.gitops import GitOpsConfig
 from .configuration.images import load_images
@@ -25,7 +27,13 @@ from .configuration.model import (
 )
 from .configuration.secrets import ExistingSecret, ExternalSecrets
 
-IMAGES = load_images(repositories={"api": "gorax/api", "worker": "gorax/worker"})
+# Upstream releases one image holding both binaries (its .github/workflows/deploy-production.yml pushes the
+# root Dockerfile's build to ghcr.io/<owner>/<repo>): the API and the workers run the same repository and tag.
+APP_IMAGE = "ghcr.io/gorax/gorax"
+# No published image contains a migrator: ours is built from cmd/migrate (docs/migration.md, "Building the
+# migrator image") and pushed with the release's tag, which the Job runs.
+MIGRATOR_IMAGE = "ghcr.io/gorax/gorax-migrate"
+IMAGES = load_images(repositories={"api": APP_IMAGE, "worker": APP_IMAGE})
 
 BASE = EnvironmentConfig(
     name="base",
@@ -61,6 +69,9 @@ BASE = EnvironmentConfig(
         ),
     ),
     secrets=ExistingSecret(),
+    contract=AppContract(migration=Migrator(repository=MIGRATOR_IMAGE)),
+    # The platform's Redis in each cluster (a Service in namespace "redis"; the NetworkPolicies open exactly it).
+    redis=Redis(address="redis-master.redis.svc.cluster.local:6379"),
 )
 
 DEVELOPMENT = replace(

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gorax_constructs.configuration.contract import Metrics
+from gorax_constructs.configuration.dependencies import Redis, SqsQueue
 from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, GkeWorkloadIdentity
 from gorax_constructs.configuration.model import EnvironmentConfig, QueueDepth
+from gorax_constructs.configuration.network import Peer
 from gorax_constructs.configuration.secrets import KEYS, CsiSecretStore, SealedSecrets
 from gorax_constructs.environments import STAGING
 
@@ -69,4 +72,22 @@ AZURE = _option(
 )
 """Azure Key Vault through the CSI driver with Azure Workload Identity; KEDA on queue depth."""
 
-OPTION_ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (SEALED, AWS, GCP, AZURE)
+SQS = _option(
+    "opt-sqs",
+    identity=AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-opt-sqs"),
+    secrets=CsiSecretStore(provider="aws", objects=tuple((k, f"gorax/opt-sqs/{k}") for k in KEYS)),
+    queue=SqsQueue(
+        queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/gorax-opt-sqs",
+        dlq_url="https://sqs.eu-west-1.amazonaws.com/123456789012/gorax-opt-sqs-dlq",
+        endpoint=Peer(cidrs=("10.40.0.0/24",)),
+    ),
+    redis=Redis(host="gorax-opt-sqs.abc123.euw1.cache.amazonaws.com", db=2, peer=Peer(cidrs=("10.40.1.0/24",))),
+    contract=replace(
+        STAGING.contract, worker=replace(STAGING.contract.worker, metrics=Metrics(port=9090, path="/metrics"))
+    ),
+    worker=_queue("keda-aws-sqs", 10),
+)
+"""The worker on an SQS queue (through a VPC endpoint) with IRSA, scaled by KEDA's aws-sqs-queue scaler; Redis
+outside the cluster (ElastiCache, by CIDR); a build whose workers serve metrics on a port of their own."""
+
+OPTION_ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (SEALED, AWS, GCP, AZURE, SQS)

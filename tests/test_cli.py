@@ -12,6 +12,7 @@ import pytest
 from gorax_constructs.configuration.edits import add_preview, remove_preview, set_image
 from gorax_constructs.configuration.errors import FileError
 from gorax_constructs.configuration.previews import parse_previews
+from gorax_constructs.environments import APP_IMAGE
 
 from .end_to_end import FAR, PREVIEWS_WITH_COMMENTS, tree
 
@@ -92,7 +93,7 @@ def test_image_set_diff_and_synth(end_to_end):
     assert "  ~ Deployment/prod-gorax-api" in lines[production + 1 :]
 
     assert synth.code == 0, synth.stderr
-    assert "image: gorax/api:v9.9.9" in synth.dist["production/Deployment.prod-gorax-api.k8s.yaml"].decode()
+    assert f"image: {APP_IMAGE}:v9.9.9" in synth.dist["production/Deployment.prod-gorax-api.k8s.yaml"].decode()
     assert tree(chain.project / "dist") == synth.dist
 
     assert clean.code == 0, clean.stdout

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from gorax_constructs.configuration.contract import AppContract, Migrator
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.model import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
 from gorax_constructs.configuration.network import Peer
@@ -140,18 +141,20 @@ def test_tracing_endpoint_must_be_an_otlp_url(endpoint):
 
 def test_tracing_protocol_and_port_must_agree():
     expect_error(
-        lambda: replace(DEVELOPMENT, tracing=replace(DEVELOPMENT.tracing, protocol="http/protobuf")),
+        lambda: replace(
+            DEVELOPMENT, tracing=replace(DEVELOPMENT.tracing, endpoint="http://otel.observability.svc:4318")
+        ),
         env="development",
         field="tracing.endpoint",
-        value="4317",
-        allowed="port 4318 for protocol http/protobuf",
+        value="4318",
+        allowed="port 4317 for protocol grpc",
     )
     expect_error(
         lambda: replace(DEVELOPMENT, tracing=replace(DEVELOPMENT.tracing, protocol="thrift")),
         env="development",
         field="tracing.protocol",
         value="'thrift'",
-        allowed="grpc, http/protobuf",
+        allowed="grpc: the binaries export with otlptracegrpc",
     )
 
 
@@ -486,4 +489,7 @@ def test_migration_job_limits(field, value):
 
 def test_production_accepts_a_digest_without_a_tag():
     image = Image(repository="gorax/api", digest="sha256:" + "b" * 64)
-    assert replace(PRODUCTION, api=replace(PRODUCTION.api, image=image)).api.image.reference.endswith("b" * 64)
+    # The migrator cannot follow a digest-only API image: it names its own image then.
+    migrator = Migrator(image=Image(repository="gorax/gorax-migrate", digest="sha256:" + "c" * 64))
+    env = replace(PRODUCTION, api=replace(PRODUCTION.api, image=image), contract=AppContract(migration=migrator))
+    assert env.api.image.reference.endswith("b" * 64)

@@ -4,11 +4,11 @@ import pytest
 
 from gorax_constructs.configuration.errors import FileError
 from gorax_constructs.configuration.images import Images, parse_images
-from gorax_constructs.environments import ENVIRONMENTS, IMAGES
+from gorax_constructs.environments import APP_IMAGE, ENVIRONMENTS, IMAGES
 
 from .conftest import REPO
 
-REPOSITORIES = {"api": "gorax/api", "worker": "gorax/worker"}
+REPOSITORIES = {"api": APP_IMAGE, "worker": APP_IMAGE}
 
 
 def test_every_permanent_environment_runs_its_images_yaml_entry():
@@ -60,5 +60,5 @@ def test_entries_must_be_environments_that_read_them(tmp_path):
     with pytest.raises(FileError, match="'qa' is not a permanent environment"):
         Images(path, REPOSITORIES).check(ENVIRONMENTS)
     path.write_text(text.replace("tag: v1.2.3", "tag: v1.2.4", 1))
-    with pytest.raises(FileError, match="environment 'production' runs gorax/api:v1.2.3, not the api image listed"):
+    with pytest.raises(FileError, match=f"environment 'production' runs {APP_IMAGE}:v1.2.3, not the api image listed"):
         Images(path, REPOSITORIES).check(ENVIRONMENTS)

@@ -2,16 +2,19 @@
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard as GrafanaDashboard
 
+from gorax_constructs.configuration.contract import Metrics
 from gorax_constructs.configuration.naming import Naming
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION
 from gorax_constructs.parts.alerts import ALERTS, RUNBOOK_BASE_URL, preview_rule_groups, rule_groups
 from gorax_constructs.parts.dashboard import dashboard, preview_dashboard
 
+from .conftest import synthesize_environments
 from .k8s_objects import containers, pod_templates
 
 UPSTREAM_ALERTS = {
@@ -84,23 +87,28 @@ def monitor_problems(objects):
 def test_monitors_exist_and_carry_the_prometheus_selector_label(environment):
     naming = Naming(environment.env)
     expected = dict(environment.env.monitoring.prometheus_labels)
-    objects = [("ServiceMonitor", naming.name("api")), ("PodMonitor", naming.name("worker"))]
+    contract = environment.env.contract
+    objects = [("ServiceMonitor", naming.name("api"))] if contract.api.metrics else []
+    objects += [("PodMonitor", naming.name("worker"))] if contract.worker.metrics else []
     if not environment.env.preview:
         objects.append(("PrometheusRule", naming.name("alerts")))
     for kind, name in objects:
         labels = environment.get(kind, name)["metadata"]["labels"]
         assert expected.items() <= labels.items()
-    endpoint = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"][0]
-    assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
-    assert endpoint["interval"] == environment.env.monitoring.scrape_interval
+    if contract.api.metrics:
+        endpoint = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"][0]
+        assert (endpoint["port"], endpoint["path"]) == ("http", contract.api.metrics.path)
+        assert endpoint["interval"] == environment.env.monitoring.scrape_interval
 
 
 def test_every_scraped_series_carries_the_tier(environment):
     """The shared preview rules and dashboard select previews by this target label."""
-    naming = Naming(environment.env)
     tier = "preview" if environment.env.name.startswith("pr-") else environment.env.tier
-    service = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"]
-    pods = environment.get("PodMonitor", naming.name("worker"))["spec"]["podMetricsEndpoints"]
+    service = [e for m in environment.of_kind("ServiceMonitor") for e in m["spec"]["endpoints"]]
+    pods = [e for m in environment.of_kind("PodMonitor") for e in m["spec"]["podMetricsEndpoints"]]
+    assert len(service + pods) == (environment.env.contract.api.metrics is not None) + (
+        environment.env.contract.worker.metrics is not None
+    )
     for endpoint in service + pods:
         assert {"action": "replace", "targetLabel": "tier", "replacement": tier} in endpoint["relabelings"]
 
@@ -123,7 +131,7 @@ def test_monitors_select_their_targets_and_ports(environment):
     assert monitor_problems(objects) == []
 
 
-def _fixture_objects(naming, *, service_port="http", pod_port="metrics", pod_labels=None):
+def _fixture_objects(naming, *, service_port="http", pod_port="health", pod_labels=None):
     return [
         {
             "kind": "Service",
@@ -150,11 +158,13 @@ def test_monitor_check_accepts_the_contracted_workloads(synthesized):
     assert monitor_problems(monitors + _fixture_objects(naming)) == []
 
 
-def test_monitor_check_catches_wrong_ports_and_labels(synthesized):
-    output = synthesized["production"]
+def test_monitor_check_catches_wrong_ports_and_labels(tmp_path):
+    # A build whose contract serves worker metrics on the health port, so a PodMonitor exists.
+    contract = replace(PRODUCTION.contract, worker=replace(PRODUCTION.contract.worker, metrics=Metrics(port=8081)))
+    output = synthesize_environments((replace(PRODUCTION, contract=contract),), tmp_path)["production"]
     naming = Naming(output.env)
     monitors = output.of_kind("ServiceMonitor") + output.of_kind("PodMonitor")
-    wrong_ports = _fixture_objects(naming, service_port="web", pod_port="health")
+    wrong_ports = _fixture_objects(naming, service_port="web", pod_port="metrics")
     assert len(monitor_problems(monitors + wrong_ports)) == 2
     unlabelled = _fixture_objects(naming, pod_labels={"app": "gorax"})
     assert monitor_problems(monitors + unlabelled) == ["PodMonitor/prod-gorax-worker: selects nothing"]

@@ -88,8 +88,11 @@ def test_no_replicas_on_hpa_targets(environment):
 def _signals(scaler):
     """``{signal: target}`` of an HPA's metrics or a ScaledObject's triggers."""
     if scaler["kind"] == "ScaledObject":
+        queue_target = {"prometheus": "threshold", "aws-sqs-queue": "queueLength"}
         return {
-            t["type"]: t["metadata"]["threshold"] if t["type"] == "prometheus" else int(t["metadata"]["value"])
+            t["type"]: t["metadata"][queue_target[t["type"]]]
+            if t["type"] in queue_target
+            else int(t["metadata"]["value"])
             for t in scaler["spec"]["triggers"]
         }
     signals = {}
@@ -111,11 +114,11 @@ def test_every_deployment_is_autoscaled_with_the_configured_range(environment):
         expected = {"cpu": scaling.cpu_utilization, "memory": scaling.memory_utilization}
         queue = scaling.queue_depth
         if queue is not None:
-            signal = "prometheus" if queue.implementation == "keda" else "gorax_queue_depth"
-            expected[signal] = str(queue.target_per_worker)
+            signal = {"keda": "prometheus", "keda-aws-sqs": "aws-sqs-queue"}.get(queue.implementation)
+            expected[signal or "gorax_queue_depth"] = str(queue.target_per_worker)
         assert _signals(scaler) == expected
         assert scaler["kind"] == (
-            "ScaledObject" if queue and queue.implementation == "keda" else "HorizontalPodAutoscaler"
+            "ScaledObject" if queue and queue.implementation != "prometheus-adapter" else "HorizontalPodAutoscaler"
         )
         assert {"scaleUp", "scaleDown"} <= behavior.keys()
 
@@ -261,8 +264,9 @@ def test_worker_contract(environment):
     spec = worker["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     assert container["name"] == "worker"
-    assert container["ports"] == [{"name": "metrics", "containerPort": 8081, "protocol": "TCP"}]
-    assert container["livenessProbe"]["httpGet"]["port"] in ("metrics", 8081)
+    port = environment.env.contract.worker.port
+    assert container["ports"][0] == {"name": "health", "containerPort": port, "protocol": "TCP"}
+    assert container["livenessProbe"]["httpGet"]["port"] in ("health", port)
     names = {e["name"] for e in container["env"]}
     assert {"WORKER_CONCURRENCY", "WORKFLOW_TIMEOUT", "MAX_WORKFLOW_EXECUTION_TIME", "NODE_NAME"} <= names
     assert spec["terminationGracePeriodSeconds"] >= environment.env.workflow_timeout_seconds
@@ -291,8 +295,9 @@ def test_migration_job_is_a_sync_hook_with_a_stable_name(environment):
     assert {"backoffLimit", "activeDeadlineSeconds", "ttlSecondsAfterFinished"} <= spec.keys()
     (container,) = spec["template"]["spec"]["containers"]
     api = environment.get("Deployment", naming.name("api"))["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == api["image"]
-    assert container["command"] == ["/app/migrate"]
+    migrator = environment.env.contract.migration
+    assert container["image"] == migrator.image_for(environment.env.api.image).reference
+    assert container["command"] == list(migrator.command)
     assert container["securityContext"] == api["securityContext"]
 
 

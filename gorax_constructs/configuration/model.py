@@ -14,16 +14,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .contract import AppContract
+from .dependencies import Redis, SqsQueue
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem
 from .fieldtypes import all_problems
 from .gitops import ArgoCdTarget
-from .identity import IDENTITY_TYPES, WorkloadIdentity
+from .identity import IDENTITY_TYPES, AwsIrsa, WorkloadIdentity
+from .image import COMMIT_SHA_TAG, IMAGE_DIGEST, IMAGE_REPOSITORY, IMAGE_TAG, PINNED_VERSION, Image  # noqa: F401 (re-exported)
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
 from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
-from .secrets import CSI_PROVIDERS, CsiSecretStore, ExistingSecret, SecretSource
+from .secrets import CSI_PROVIDERS, KEYS, REDIS_PASSWORD, CsiSecretStore, ExistingSecret, SecretSource
 from .tracing import TracingConfig
 
 Tier = Literal["development", "staging", "production"]
@@ -33,66 +36,13 @@ AlertTier = Literal["development", "staging", "production", "preview"]
 LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
-IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
-PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
-COMMIT_SHA_TAG = re.compile(r"^(?:sha-)?[0-9a-f]{7,40}$")
-"""A tag named after the commit it was built from (``3f9c2e1`` or ``sha-3f9c2e1...``): never re-pushed."""
 ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
 LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
 PROMETHEUS_URL = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
-QueueDepthImplementation = Literal["prometheus-adapter", "keda"]
-QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Image:
-    """A container image: repository plus a tag, a digest, or both.
-
-    Staging and production refuse mutable tags: they need a version tag
-    (``v1.2.3``), a commit-SHA tag (``3f9c2e1``) or a ``sha256:`` digest. A new
-    build pushed under a moving tag (``staging``) reaches pods only as they
-    restart, without a sync and without its migration, and mixes versions.
-    Development and previews may run a moving tag, pulled with ``Always``.
-    """
-
-    repository: str
-    tag: str = ""
-    digest: str = ""
-
-    @property
-    def reference(self) -> str:
-        ref = self.repository
-        if self.tag:
-            ref += f":{self.tag}"
-        if self.digest:
-            ref += f"@{self.digest}"
-        return ref
-
-    def problems(self, tier: Tier) -> Iterator[Problem]:
-        if not IMAGE_REPOSITORY.match(self.repository):
-            yield Problem("repository", self.repository, "a lowercase image repository such as 'gorax/api'")
-        if self.tag and not IMAGE_TAG.match(self.tag):
-            yield Problem("tag", self.tag, "an image tag of letters, digits, '_', '.', '-' (at most 128)")
-        if self.digest and not IMAGE_DIGEST.match(self.digest):
-            yield Problem("digest", self.digest, "'sha256:' followed by 64 lowercase hex digits")
-        if not self.tag and not self.digest:
-            yield Problem("tag", self.tag, "a non-empty tag or a digest")
-        elif tier != "development" and not self.immutable:
-            yield Problem(
-                "tag",
-                self.tag,
-                f"an immutable reference in {tier}: a version such as 'v1.2.3', a commit-SHA tag such as "
-                f"'3f9c2e1', or a 'sha256:' digest ('{self.tag}' can move under a running environment)",
-            )
-
-    @property
-    def immutable(self) -> bool:
-        """A digest, a version tag or a commit-SHA tag: what it names never changes."""
-        return bool(self.digest) or bool(PINNED_VERSION.match(self.tag) or COMMIT_SHA_TAG.match(self.tag))
+QueueDepthImplementation = Literal["prometheus-adapter", "keda", "keda-aws-sqs"]
+QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda", "keda-aws-sqs")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,10 +84,14 @@ class QueueDepth:
       Adapter serves from Prometheus (the adapter rule to add is in the README).
     - ``keda``: a KEDA ``ScaledObject`` with a ``prometheus`` trigger; KEDA creates and owns the HPA (same
       name, range and behaviour), so no HPA of ours is emitted.
+    - ``keda-aws-sqs``: the same ``ScaledObject`` with KEDA's ``aws-sqs-queue`` trigger, reading the
+      environment's SQS queue (``queue``) itself with the worker's IAM role: for the upstream binaries,
+      which never record ``gorax_queue_depth``. Needs ``queue`` and an ``AwsIrsa`` identity.
 
     Attributes:
-        target_per_worker: pending workflows one worker should have to itself (``AverageValue`` target).
-        implementation: ``prometheus-adapter`` or ``keda``.
+        target_per_worker: pending workflows one worker should have to itself (``AverageValue`` target;
+            KEDA's ``queueLength`` for ``keda-aws-sqs``).
+        implementation: ``prometheus-adapter``, ``keda`` or ``keda-aws-sqs``.
         queue: the ``queue`` label of ``gorax_queue_depth`` (default ``default``, as the alerts use).
         prometheus_url: where KEDA's operator queries Prometheus (``keda`` only); default the
             prometheus-operator's ``prometheus-operated`` Service in ``monitoring``.
@@ -373,6 +327,9 @@ class EnvironmentConfig:
     zone_spread: bool = False
     preview: bool = False
     argocd: ArgoCdTarget = field(default_factory=ArgoCdTarget)
+    contract: AppContract = field(default_factory=AppContract)
+    redis: Redis | None = None
+    queue: SqsQueue | None = None
 
     def __post_init__(self) -> None:
         # The rules assume each field has the right shape (a tuple, a section of the right class).
@@ -383,6 +340,13 @@ class EnvironmentConfig:
     @property
     def hosts(self) -> tuple[str, str]:
         return (self.api_host, self.webhooks_host)
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """The keys the environment's Secret holds: ``redis-password`` only for a Redis with a password."""
+        if self.redis is not None and not self.redis.password:
+            return tuple(key for key in KEYS if key != REDIS_PASSWORD)
+        return KEYS
 
     @property
     def alert_tier(self) -> AlertTier:
@@ -449,8 +413,10 @@ class EnvironmentConfig:
                 self.worker.termination_grace_seconds,
                 f"at least workflow_timeout_seconds ({self.workflow_timeout_seconds}) so a running step can finish",
             )
-        yield from (p.under("secrets") for p in self.secrets.problems())
+        yield from (p.under("secrets") for p in self.secrets.problems(self.secret_keys))
         yield from self._identity_problems()
+        yield from (p.under("contract") for p in self.contract.problems())
+        yield from self._dependency_problems()
         if self.api.autoscaling.queue_depth is not None:
             yield Problem(
                 "api.autoscaling.queue_depth",
@@ -476,6 +442,44 @@ class EnvironmentConfig:
                 True,
                 "False in a preview: the previews' dashboard and rules live in one permanent environment",
             )
+
+    def _dependency_problems(self) -> Iterator[Problem]:
+        if self.redis is None:
+            yield Problem(
+                "redis",
+                None,
+                "Redis(address='<host>:<port>'): the API's /ready pings Redis (internal/api/handlers/health.go), "
+                "so without one the API is never Ready; the workers keep per-tenant limits in it",
+            )
+        else:
+            yield from (p.under("redis") for p in self.redis.problems())
+        if self.queue is not None:
+            yield from (p.under("queue") for p in self.queue.problems())
+            if not isinstance(self.identity, AwsIrsa):
+                yield Problem(
+                    "identity",
+                    self.identity,
+                    "AwsIrsa(role_arn=...) with queue set: the worker reads SQS with the pods' IAM role (no keys)",
+                )
+        queue_depth = self.worker.autoscaling.queue_depth
+        if queue_depth is not None and queue_depth.implementation == "keda-aws-sqs" and self.queue is None:
+            yield Problem(
+                "worker.autoscaling.queue_depth.implementation",
+                "keda-aws-sqs",
+                "'prometheus-adapter' or 'keda' unless queue=SqsQueue(...) is set (the SQS scaler reads that queue)",
+            )
+        migrator = self.contract.migration
+        if not list(migrator.problems()) and migrator.image_for(self.api.image) is None:
+            yield Problem(
+                "contract.migration.image",
+                None,
+                f"an Image(...) of the migrator: the API image ({self.api.image.reference}) has no tag for the "
+                "migrator's to follow",
+            )
+        else:
+            image = migrator.image_for(self.api.image)
+            if image is not None:
+                yield from (p.under("contract.migration.image") for p in image.problems(self.tier))
 
     def _identity_problems(self) -> Iterator[Problem]:
         if self.identity is not None:

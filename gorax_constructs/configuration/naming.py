@@ -22,15 +22,20 @@ MANAGED_BY = "cdk8s"
 
 @dataclass(frozen=True)
 class Component:
-    """A Gorax process: its label value, container name and its one named port."""
+    """A Gorax process: its label value, container name and the name of its one port.
+
+    The port's number, the probe paths and the metrics endpoint are the application contract's
+    (``contract.py``, ``EnvironmentConfig.contract``).
+    """
 
     name: str
     port_name: str
-    container_port: int
 
 
-API = Component(name="api", port_name="http", container_port=8080)
-WORKER = Component(name="worker", port_name="metrics", container_port=8081)
+API = Component(name="api", port_name="http")
+WORKER = Component(name="worker", port_name="health")
+METRICS_PORT_NAME = "metrics"
+"""The name of a separate metrics port, for a build whose contract serves metrics on a port of its own."""
 API_SERVICE_PORT = 80
 COMPONENT_LABEL = "app.kubernetes.io/component"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace since 1.22

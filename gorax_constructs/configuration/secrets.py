@@ -40,8 +40,10 @@ from .identity import Provider
 DATABASE_URL = "database-url"
 JWT_SECRET = "jwt-secret"
 ENCRYPTION_KEY = "encryption-key"
-KEYS: tuple[str, ...] = (DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY)
-"""The keys every secret source provides (the guide's key names)."""
+REDIS_PASSWORD = "redis-password"
+KEYS: tuple[str, ...] = (DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY, REDIS_PASSWORD)
+"""The keys every secret source provides (the guide's key names, and ``redis-password``, which an
+environment whose ``redis.password`` is False does without: ``EnvironmentConfig.secret_keys``)."""
 
 StoreKind = Literal["SecretStore", "ClusterSecretStore"]
 STORE_KINDS: tuple[StoreKind, ...] = ("SecretStore", "ClusterSecretStore")
@@ -54,7 +56,7 @@ REFRESH_INTERVAL = re.compile(r"^(?:[0-9]+(?:s|m|h))+$")
 class ExistingSecret:
     """The pods reference a Secret created out of band (development)."""
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self, keys: tuple[str, ...] = KEYS) -> Iterator[Problem]:
         return iter(())
 
 
@@ -74,7 +76,7 @@ class ExternalSecrets:
     store_kind: StoreKind = "ClusterSecretStore"
     refresh_interval: str = "1h"
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self, keys: tuple[str, ...] = KEYS) -> Iterator[Problem]:
         if (
             not isinstance(self.store_name, str)
             or len(self.store_name) > 253
@@ -141,7 +143,7 @@ class SealedSecrets:
         """The file's ``{key: ciphertext}`` (call after ``problems()`` found nothing)."""
         return yaml.safe_load(self.path.read_text())
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self, keys: tuple[str, ...] = KEYS) -> Iterator[Problem]:
         if not isinstance(self.file, str) or not self.file:
             yield Problem("file", self.file, "a path such as 'sealed-secrets/production.yaml'")
             return
@@ -156,14 +158,14 @@ class SealedSecrets:
         if not isinstance(data, dict):
             yield Problem("file", self.file, "a YAML mapping of secret keys to kubeseal ciphertexts")
             return
-        for key in KEYS:
+        for key in keys:
             if key not in data:
                 yield Problem(f"file[{key}]", None, f"a kubeseal ciphertext for key '{key}' in {self.file}")
             elif (reason := kubeseal_ciphertext_problem(data[key])) is not None:
                 yield Problem(f"file[{key}]", _shorten(data[key]), f"kubeseal --raw ciphertext: {reason}")
         for key in data:
-            if key not in KEYS:
-                yield Problem(f"file[{key}]", _shorten(data[key]), f"only the keys {', '.join(KEYS)}")
+            if key not in keys:
+                yield Problem(f"file[{key}]", _shorten(data[key]), f"only the keys {', '.join(keys)}")
 
 
 def _shorten(value: object) -> object:
@@ -205,18 +207,18 @@ class CsiSecretStore:
     objects: tuple[tuple[str, str], ...]
     keyvault_name: str = ""
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self, keys: tuple[str, ...] = KEYS) -> Iterator[Problem]:
         if self.provider not in CSI_PROVIDERS:
             yield Problem("provider", self.provider, f"one of {', '.join(CSI_PROVIDERS)}")
             return
         pattern, allowed = CSI_OBJECT_ALLOWED[self.provider]
-        keys = [pair[0] if isinstance(pair, tuple) and len(pair) == 2 else pair for pair in self.objects]
-        for key in KEYS:
-            if keys.count(key) != 1:
+        listed = [pair[0] if isinstance(pair, tuple) and len(pair) == 2 else pair for pair in self.objects]
+        for key in keys:
+            if listed.count(key) != 1:
                 yield Problem("objects", key, f"exactly one (key, remote object) pair for key '{key}'")
         for pair in self.objects:
-            if not (isinstance(pair, tuple) and len(pair) == 2) or pair[0] not in KEYS:
-                yield Problem("objects", pair, f"(key, remote object) pairs for the keys {', '.join(KEYS)}")
+            if not (isinstance(pair, tuple) and len(pair) == 2) or pair[0] not in keys:
+                yield Problem("objects", pair, f"(key, remote object) pairs for the keys {', '.join(keys)}")
             elif not isinstance(pair[1], str) or not pattern.match(pair[1]):
                 yield Problem(f"objects[{pair[0]}]", pair[1], allowed)
         if self.provider == "azure":

@@ -51,8 +51,23 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
         Setting("db-max-idle-conns", "DB_MAX_IDLE_CONNS", str(env.database.max_idle_conns)),
         Setting("db-conn-max-lifetime", "DB_CONN_MAX_LIFETIME", env.database.conn_max_lifetime),
         Setting("db-conn-max-idle-time", "DB_CONN_MAX_IDLE_TIME", env.database.conn_max_idle_time),
-        Setting("metrics-enabled", "METRICS_ENABLED", "true"),
+        Setting("metrics-enabled", "METRICS_ENABLED", _flag(env.contract.api.metrics is not None), (API.name,)),
     ]
+    if env.redis is not None:  # always, in a valid config
+        settings += [
+            Setting("redis-address", "REDIS_ADDRESS", env.redis.redis_address),
+            Setting("redis-db", "REDIS_DB", str(env.redis.db)),
+        ]
+    # Only the worker reads the queue (internal/worker/worker.go); without it, it polls the database.
+    queue = env.queue
+    settings.append(Setting("queue-enabled", "QUEUE_ENABLED", _flag(queue is not None), (WORKER.name,)))
+    if queue is not None:
+        settings += [
+            Setting("aws-sqs-queue-url", "AWS_SQS_QUEUE_URL", queue.queue_url, (WORKER.name,)),
+            Setting("aws-region", "AWS_REGION", queue.aws_region, (WORKER.name,)),
+        ]
+        if queue.dlq_url:
+            settings.append(Setting("aws-sqs-dlq-url", "AWS_SQS_DLQ_URL", queue.dlq_url, (WORKER.name,)))
     for flag, enabled in env.features:
         variable = "FEATURE_" + flag.upper().replace("-", "_")
         settings.append(Setting(f"feature-{flag}", variable, _flag(enabled)))

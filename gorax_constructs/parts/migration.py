@@ -16,7 +16,6 @@ from .pods import (
     container_env,
     container_security_context,
     image_pull_policy,
-    literal_env,
     pod_security_context,
     pod_template_metadata,
     resources,
@@ -25,11 +24,15 @@ from .pods import (
 from .secrets import SecretRefs
 
 COMPONENT = "migration"
-COMMAND = "/app/migrate"
 
 
 class MigrationJob(ChartPart):
-    """``<prefix>-gorax-migrate``: runs ``/app/migrate`` from the API image as an Argo CD ``Sync`` hook in wave -1.
+    """``<prefix>-gorax-migrate``: runs the contract's migrator as an Argo CD ``Sync`` hook in wave -1.
+
+    The image and command are the application contract's (``contract.migration``): by default
+    ``/app/migrate up`` in ``/app`` from the migrator image the configuration names, at the API image's
+    tag. No published Gorax image contains a migrator, so the configuration must name one (the
+    configuration refuses to build an environment that does not).
 
     A ``Sync`` hook, not ``PreSync``: PreSync hooks run before anything else is
     applied, so on an environment's first sync the Job would start before its
@@ -65,7 +68,9 @@ class MigrationJob(ChartPart):
         super().__init__(scope, id)
         env = naming.env
         settings = env.migration
-        image = env.api.image
+        migrator = env.contract.migration
+        image = migrator.image_for(env.api.image)
+        assert image is not None  # EnvironmentConfig refuses a migrator image it cannot derive
         self.name = naming.name("migrate")
         self.selector = naming.selector(COMPONENT)
         version = image.tag or ""
@@ -81,12 +86,11 @@ class MigrationJob(ChartPart):
             "name": "migrate",
             "image": image.reference,
             "imagePullPolicy": image_pull_policy(image),
-            "command": [COMMAND],
-            "env": container_env(
-                literal_env({"APP_ENV": env.tier}),
-                [secrets.env("DATABASE_URL", DATABASE_URL)],
-                extra_env=extra_env,
-            ),
+            "command": list(migrator.command),
+            **({"args": list(migrator.args)} if migrator.args else {}),
+            # cmd/migrate reads migrations/ relative to its working directory (/app/migrations in the image).
+            "workingDir": migrator.working_dir,
+            "env": container_env([secrets.env("DATABASE_URL", DATABASE_URL)], extra_env=extra_env),
             "resources": resources(env.api),
             "securityContext": container_security_context(),
             "volumeMounts": mounts,

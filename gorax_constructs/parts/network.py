@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
+from ..configuration.dependencies import SQS_PORT
 from ..configuration.edge import IssuedTls
 from ..configuration.identity import PUBLIC_HTTPS
 from ..configuration.naming import API, COMPONENT_LABEL, WORKER
@@ -19,8 +20,10 @@ from ..configuration.network import (
     namespace_labels,
 )
 from .manifest import Body, ChartPart
+from .workloads import metrics_port_name
 
 if TYPE_CHECKING:
+    from ..configuration.model import EnvironmentConfig
     from ..configuration.naming import Naming
 
 
@@ -31,9 +34,12 @@ class NetworkPolicies(ChartPart):
     - ``<prefix>-gorax-allow-dns``: every pod may reach cluster DNS (UDP and TCP 53) -- an egress policy
       without DNS breaks every lookup.
     - ``<prefix>-gorax-api``: from the ingress controller (or Gateway) to ``http``; from monitoring to ``http``
-      (``/metrics``); to PostgreSQL and the OTLP collector.
-    - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
-      HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
+      (``/metrics``, only if the contract says the API serves metrics); to PostgreSQL, Redis (its endpoint
+      and port exactly) and the OTLP collector.
+    - ``<prefix>-gorax-worker``: from monitoring to its metrics port only if the contract says the workers
+      serve metrics (the upstream worker does not); to PostgreSQL, Redis, SQS (with ``queue``), the
+      collector, and external HTTP(S) outside the private ranges and the metadata address (workflow steps
+      call outside services).
     - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
     - ``<prefix>-gorax-workload-identity`` (only with ``identity``): the API, worker and migration pods (all
       run as the ServiceAccount that carries the identity) to where the identity's token exchange goes: GKE's
@@ -62,24 +68,30 @@ class NetworkPolicies(ChartPart):
             "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}],
             "ports": [{"protocol": "TCP", "port": p} for p in net.external_ports],
         }
+        dependencies = _dependency_egress(env, external["to"])
 
         self._policy("default-deny", {}, ingress=[], egress=[])
         dns_peer = {"namespaceSelector": {"matchLabels": dict(namespace_labels(net.dns_namespace))}}
         self._policy("allow-dns", {}, egress=[{"to": [dns_peer], "ports": [dict(p) for p in DNS_PORTS]}])
+        # Prometheus reaches a component only where the contract says it serves metrics.
+        scrape = {
+            name: [{"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": port}]}]
+            for name, port in scraped_ports(env).items()
+        }
         self._policy(
             API.name,
             naming.selector(API.name),
             ingress=[
                 {"from": edge_peer.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
-                {"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
+                *scrape.get(API.name, []),
             ],
-            egress=[database, otlp],
+            egress=[database, *dependencies[API.name], otlp],
         )
         self._policy(
             WORKER.name,
             naming.selector(WORKER.name),
-            ingress=[{"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": WORKER.port_name}]}],
-            egress=[database, otlp, external],
+            ingress=scrape.get(WORKER.name, []),
+            egress=[database, *dependencies[WORKER.name], otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
         if env.identity is not None:
@@ -124,3 +136,31 @@ class NetworkPolicies(ChartPart):
                 "spec": spec,
             },
         )
+
+
+def scraped_ports(env: EnvironmentConfig) -> dict[str, str]:
+    """Component -> the named port Prometheus scrapes, for the components whose contract serves metrics."""
+    ports = {}
+    for component, process in ((API, env.contract.api), (WORKER, env.contract.worker)):
+        port = metrics_port_name(component, process)
+        if port is not None:
+            ports[component.name] = port
+    return ports
+
+
+def _dependency_egress(env: EnvironmentConfig, public: list[Body]) -> dict[str, list[Body]]:
+    """Egress to Redis (API and worker: exactly its endpoint and port) and to SQS (worker, with a queue).
+
+    The migration needs neither (cmd/migrate reads DATABASE_URL only). SQS without a VPC endpoint is the
+    public regional endpoint, which has no fixed addresses: HTTPS outside the private ranges, opened
+    because the queue is configured, not by default.
+    """
+    rules: dict[str, list[Body]] = {API.name: [], WORKER.name: []}
+    if env.redis is not None:
+        redis = {"to": env.redis.peers(), "ports": [{"protocol": "TCP", "port": env.redis.endpoint_port}]}
+        rules[API.name].append(redis)
+        rules[WORKER.name].append(redis)
+    if env.queue is not None:
+        to = env.queue.endpoint.peers() if env.queue.endpoint is not None else public
+        rules[WORKER.name].append({"to": to, "ports": [{"protocol": "TCP", "port": SQS_PORT}]})
+    return rules

@@ -15,6 +15,7 @@ from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, preview_rule_groups, rule_groups
 from .dashboard import PREVIEWS_UID, dashboard, dashboard_json, preview_dashboard
 from .manifest import ChartPart
+from .workloads import metrics_port_name
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
@@ -24,12 +25,14 @@ TIER_LABEL = "tier"
 class Observability(ChartPart):
     """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
 
-    The API is scraped through its Service (``naming.selector("api")``, port
-    ``http``, ``/metrics``). The workers are scraped with a PodMonitor on their
-    container port ``metrics`` (8081): they serve no traffic, so a headless
-    Service would exist only for scraping, be one more object per environment,
-    and could drift from the pods; the PodMonitor selects the pods by the same
-    immutable selector labels as their Deployment. Both monitors relabel
+    A monitor exists only for a component whose application contract serves metrics
+    (``env.contract.<component>.metrics``): the upstream API does (``/metrics`` on
+    ``http``, scraped through its Service), the upstream worker does not, so no
+    PodMonitor is emitted unless a build that adds worker metrics sets them. Then the
+    workers are scraped with a PodMonitor on the contract's port: they serve no
+    traffic, so a headless Service would exist only for scraping, be one more object
+    per environment, and could drift from the pods; the PodMonitor selects the pods
+    by the same immutable selector labels as their Deployment. Both monitors relabel
     ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use,
     and set the target label ``tier`` (``env.alert_tier``): prometheus-operator
     turns ``relabelings`` into the scrape's ``relabel_configs``, so every series
@@ -52,10 +55,10 @@ class Observability(ChartPart):
             meta["labels"].update(extra or {})
             return meta
 
-        def endpoint(port: str, job: str) -> dict[str, Any]:
+        def endpoint(port: str, path: str, job: str) -> dict[str, Any]:
             return {
                 "port": port,
-                "path": "/metrics",
+                "path": path,
                 "interval": monitoring.scrape_interval,
                 "scrapeTimeout": monitoring.scrape_timeout,
                 "relabelings": [
@@ -65,30 +68,36 @@ class Observability(ChartPart):
             }
 
         namespaces = {"matchNames": [env.namespace]}
-        self.add_manifest(
-            {
-                "apiVersion": MONITORING_API,
-                "kind": "ServiceMonitor",
-                "metadata": metadata(naming.name(API.name), API.name, selected_by),
-                "spec": {
-                    "selector": {"matchLabels": naming.selector(API.name)},
-                    "namespaceSelector": namespaces,
-                    "endpoints": [endpoint(API.port_name, API_JOB)],
+        contract = env.contract
+        # Only what the contract says is served: a monitor on a path the binary lacks scrapes 404 forever.
+        api_port = metrics_port_name(API, contract.api)
+        if api_port is not None and contract.api.metrics is not None:
+            self.add_manifest(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "ServiceMonitor",
+                    "metadata": metadata(naming.name(API.name), API.name, selected_by),
+                    "spec": {
+                        "selector": {"matchLabels": naming.selector(API.name)},
+                        "namespaceSelector": namespaces,
+                        "endpoints": [endpoint(api_port, contract.api.metrics.path, API_JOB)],
+                    },
                 },
-            },
-        )
-        self.add_manifest(
-            {
-                "apiVersion": MONITORING_API,
-                "kind": "PodMonitor",
-                "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
-                "spec": {
-                    "selector": {"matchLabels": naming.selector(WORKER.name)},
-                    "namespaceSelector": namespaces,
-                    "podMetricsEndpoints": [endpoint(WORKER.port_name, WORKER_JOB)],
+            )
+        worker_port = metrics_port_name(WORKER, contract.worker)
+        if worker_port is not None and contract.worker.metrics is not None:
+            self.add_manifest(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "PodMonitor",
+                    "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
+                    "spec": {
+                        "selector": {"matchLabels": naming.selector(WORKER.name)},
+                        "namespaceSelector": namespaces,
+                        "podMetricsEndpoints": [endpoint(worker_port, contract.worker.metrics.path, WORKER_JOB)],
+                    },
                 },
-            },
-        )
+            )
         if env.preview:
             return
         self.add_manifest(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from constructs import Construct
 
 from ..configuration.identity import AzureWorkloadIdentity
-from ..configuration.secrets import KEYS, CsiSecretStore, ExternalSecrets, SealedSecrets
+from ..configuration.secrets import CsiSecretStore, ExternalSecrets, SealedSecrets
 from .manifest import ChartPart
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class Secrets(ChartPart):
     def _emit(self, naming: Naming) -> SecretRefs:
         """Emit what the source needs; return what the workloads read."""
         source = naming.env.secrets
-        refs = SecretRefs(name=naming.name("secrets"), keys=KEYS)
+        refs = SecretRefs(name=naming.name("secrets"), keys=naming.env.secret_keys)
         if isinstance(source, ExternalSecrets):
             self.add_manifest(
                 {
@@ -148,14 +148,15 @@ def _provider_parameters(source: CsiSecretStore, naming: Naming) -> dict[str, st
     an ``array`` of YAML documents.
     """
     remote = source.remote
+    keys = naming.env.secret_keys
     if source.provider == "aws":
-        objects = [{"objectName": remote[k], "objectType": "secretsmanager", "objectAlias": k} for k in KEYS]
+        objects = [{"objectName": remote[k], "objectType": "secretsmanager", "objectAlias": k} for k in keys]
         return {"objects": _yaml_list(objects)}
     if source.provider == "gcp":
-        return {"secrets": _yaml_list([{"resourceName": remote[k], "path": k} for k in KEYS])}
+        return {"secrets": _yaml_list([{"resourceName": remote[k], "path": k} for k in keys])}
     identity = naming.env.identity
     assert isinstance(identity, AzureWorkloadIdentity)  # EnvironmentConfig checks the providers match
-    documents = [{"objectName": remote[k], "objectType": "secret", "objectAlias": k} for k in KEYS]
+    documents = [{"objectName": remote[k], "objectType": "secret", "objectAlias": k} for k in keys]
     array = "array:\n" + "".join(
         "  - |\n" + "".join(f"    {name}: {json.dumps(value)}\n" for name, value in doc.items()) for doc in documents
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..configuration.tracing import SAMPLER
-
 if TYPE_CHECKING:
     from ..configuration.naming import Naming
 
@@ -16,11 +14,18 @@ def service_name(component: str) -> str:
 
 
 def tracing_env(naming: Naming, component: str) -> list[dict[str, str]]:
-    """The container env entries that configure tracing for one component.
+    """The container env entries that configure tracing for one component: only variables that take effect.
 
-    ``OTEL_RESOURCE_ATTRIBUTES`` refers to ``$(POD_NAME)``: append these after
-    the container's ``POD_NAME`` entry, or Kubernetes leaves the reference
-    unexpanded.
+    The binaries build the exporter, sampler and resource in code (stherrien/gorax
+    ``internal/tracing/tracer.go``) from ``TRACING_ENABLED``, ``TRACING_ENDPOINT`` (OTLP gRPC, dialled
+    without TLS), ``TRACING_SAMPLE_RATE`` (``TraceIDRatioBased``, not parent-based) and
+    ``TRACING_SERVICE_NAME``. Options given in code win over the SDK's variables, so
+    ``OTEL_EXPORTER_OTLP_ENDPOINT``/``_PROTOCOL``, ``OTEL_TRACES_SAMPLER``/``_ARG``, ``OTEL_TRACES_EXPORTER``
+    and ``OTEL_SERVICE_NAME`` (``service.name`` is set in code) would change nothing and are not set. One
+    does take effect: ``sdktrace.WithResource`` merges ``resource.Environment()`` under the code's
+    resource (opentelemetry-go ``sdk/trace/provider.go``), so ``OTEL_RESOURCE_ATTRIBUTES`` adds the
+    environment, namespace and pod. It refers to ``$(POD_NAME)``: append these after the container's
+    ``POD_NAME`` entry, or Kubernetes leaves the reference unexpanded.
     """
     env = naming.env
     tracing = env.tracing
@@ -38,12 +43,6 @@ def tracing_env(naming: Naming, component: str) -> list[dict[str, str]]:
         "TRACING_ENDPOINT": tracing.host_port,
         "TRACING_SAMPLE_RATE": ratio,
         "TRACING_SERVICE_NAME": name,
-        "OTEL_SERVICE_NAME": name,
         "OTEL_RESOURCE_ATTRIBUTES": attributes,
-        "OTEL_TRACES_EXPORTER": "otlp" if tracing.enabled else "none",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": tracing.endpoint,
-        "OTEL_EXPORTER_OTLP_PROTOCOL": tracing.protocol,
-        "OTEL_TRACES_SAMPLER": SAMPLER,
-        "OTEL_TRACES_SAMPLER_ARG": ratio,
     }
     return [{"name": key, "value": value} for key, value in variables.items()]

@@ -13,10 +13,12 @@ guide; what the old kustomize setup got wrong is fixed here:
 - a checksum of the consumed configuration on the pod template, so a config
   change rolls the pods.
 
-No startup probe: the binaries serve ``/health/live`` as soon as they listen
-(migrations run before, in a Sync-hook Job), so the guide's liveness delay covers
-start-up; a TCP startup probe (cdk8s-plus's default) would only prove the
-port is open, which the readiness probe already checks more precisely.
+Commands, ports, probe paths and metrics come from the application contract
+(``EnvironmentConfig.contract``, read from the binaries' source): the API is probed on
+``/health`` and ``/ready``, the worker on ``/health/live`` and ``/health/ready`` of its
+health server. No startup probe unless the contract names one: the binaries serve
+their liveness path as soon as they listen (migrations run before, in a Sync-hook Job),
+so the guide's liveness delay covers start-up.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from typing import Any
 
 from constructs import Construct
 
-from ..configuration.model import Autoscaling, ComponentConfig
-from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
-from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET
+from ..configuration.contract import Process
+from ..configuration.model import ComponentConfig
+from ..configuration.naming import API, API_SERVICE_PORT, METRICS_PORT_NAME, WORKER, Component, Naming
+from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
 from .appconfig import AppConfig
 from .manifest import ChartPart
 from .pods import (
@@ -45,6 +48,7 @@ from .pods import (
     resources,
     scratch_volumes,
 )
+from .scaling import API_BEHAVIOR, WORKER_BEHAVIOR, autoscaler
 from .secrets import SecretRefs
 
 HOSTNAME = "kubernetes.io/hostname"
@@ -62,27 +66,49 @@ def _probe(path: str, port: str, *, delay: int, period: int, timeout: int) -> di
     }
 
 
-def _scaling_policy(stabilization: int, percent: int, pods: int, period: int, select: str) -> dict[str, Any]:
+def _startup_probe(path: str, port: str) -> dict[str, Any]:
+    """Up to 2 minutes to start (24 x 5 s); liveness and readiness wait until it passes."""
     return {
-        "stabilizationWindowSeconds": stabilization,
-        "policies": [
-            {"type": "Percent", "value": percent, "periodSeconds": period},
-            {"type": "Pods", "value": pods, "periodSeconds": period},
-        ],
-        "selectPolicy": select,
+        "httpGet": {"path": path, "port": port, "scheme": "HTTP"},
+        "periodSeconds": 5,
+        "timeoutSeconds": 3,
+        "successThreshold": 1,
+        "failureThreshold": 24,
     }
 
 
-# The guide's HPA behaviour: the API scales up fast and down carefully; workers
-# scale down slower still, since each scale-down waits out in-flight workflows.
-API_BEHAVIOR = {
-    "scaleUp": _scaling_policy(0, 100, 4, 30, "Max"),
-    "scaleDown": _scaling_policy(300, 50, 2, 60, "Min"),
-}
-WORKER_BEHAVIOR = {
-    "scaleUp": _scaling_policy(60, 50, 5, 60, "Max"),
-    "scaleDown": _scaling_policy(600, 25, 1, 120, "Min"),
-}
+def container_ports(component: Component, process: Process) -> list[dict[str, Any]]:
+    """The process's port, named after the component's port name, and a separate ``metrics`` port if any."""
+    ports = [{"name": component.port_name, "containerPort": process.port, "protocol": "TCP"}]
+    if process.metrics is not None and process.metrics.port != process.port:
+        ports.append({"name": METRICS_PORT_NAME, "containerPort": process.metrics.port, "protocol": "TCP"})
+    return ports
+
+
+def metrics_port_name(component: Component, process: Process) -> str | None:
+    """The named port Prometheus scrapes, or ``None`` when the contract says the process serves no metrics."""
+    if process.metrics is None:
+        return None
+    return component.port_name if process.metrics.port == process.port else METRICS_PORT_NAME
+
+
+def probes(component: Component, process: Process, *, live: dict[str, int], ready: dict[str, int]) -> dict[str, Any]:
+    """The container's probes at the contract's paths, on the process's named port."""
+    paths = process.probes
+    fields = {
+        "livenessProbe": _probe(paths.liveness, component.port_name, **live),
+        "readinessProbe": _probe(paths.readiness, component.port_name, **ready),
+    }
+    if paths.startup:
+        fields["startupProbe"] = _startup_probe(paths.startup, component.port_name)
+    return fields
+
+
+def command(process: Process) -> dict[str, Any]:
+    fields: dict[str, Any] = {"command": list(process.command)}
+    if process.args:
+        fields["args"] = list(process.args)
+    return fields
 
 
 class Workload(ChartPart):
@@ -90,8 +116,9 @@ class Workload(ChartPart):
 
     Props:
         naming: the environment's naming rule.
-        component: which Gorax process (its name, container name and named port).
+        component: which Gorax process (its name, container name and port name).
         config: image, resources, autoscaling, disruption budget, termination grace.
+        process: the application contract of the process (command, port, probes, metrics).
         container: the component-specific container fields (env, probes, mounts ...).
         pod_spec: component-specific pod spec fields (affinity, volumes ...).
         annotations: pod-template annotations (the config checksum).
@@ -110,6 +137,7 @@ class Workload(ChartPart):
         naming: Naming,
         component: Component,
         config: ComponentConfig,
+        process: Process,
         container: dict[str, Any],
         pod_spec: dict[str, Any],
         annotations: dict[str, str],
@@ -132,9 +160,8 @@ class Workload(ChartPart):
                     "name": component.name,
                     "image": config.image.reference,
                     "imagePullPolicy": image_pull_policy(config.image),
-                    "ports": [
-                        {"name": component.port_name, "containerPort": component.container_port, "protocol": "TCP"}
-                    ],
+                    **command(process),
+                    "ports": container_ports(component, process),
                     **container,
                     "resources": resources(config),
                     "securityContext": container_security_context(),
@@ -160,43 +187,8 @@ class Workload(ChartPart):
                 },
             },
         )
-        scaling = config.autoscaling
-        hpa_name = naming.name(component.name, "hpa")
-        target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name}
-        queue = scaling.queue_depth
-        if queue is not None and queue.implementation == "keda":
-            self.add_manifest(_scaled_object(naming, component, target, hpa_name, scaling, behavior))
-        else:
-            metrics = [
-                _utilization("cpu", scaling.cpu_utilization),
-                _utilization("memory", scaling.memory_utilization),
-            ]
-            if queue is not None:
-                # Served by Prometheus Adapter's external metrics API (README "Autoscaling on queue depth"
-                # has the rule): the adapter scopes the query to this HPA's namespace.
-                metrics.append(
-                    {
-                        "type": "External",
-                        "external": {
-                            "metric": {"name": QUEUE_METRIC, "selector": {"matchLabels": {"queue": queue.queue}}},
-                            "target": {"type": "AverageValue", "averageValue": str(queue.target_per_worker)},
-                        },
-                    }
-                )
-            self.add_manifest(
-                {
-                    "apiVersion": "autoscaling/v2",
-                    "kind": "HorizontalPodAutoscaler",
-                    "metadata": naming.metadata(hpa_name, component=component.name),
-                    "spec": {
-                        "scaleTargetRef": target,
-                        "minReplicas": scaling.min_replicas,
-                        "maxReplicas": scaling.max_replicas,
-                        "metrics": metrics,
-                        "behavior": behavior,
-                    },
-                },
-            )
+        for body in autoscaler(naming, component, self.name, config.autoscaling, behavior):
+            self.add_manifest(body)
         budget = config.disruption_budget
         if budget is not None:
             pdb_spec: dict[str, Any] = {"selector": {"matchLabels": self.selector}}
@@ -237,68 +229,9 @@ class Workload(ChartPart):
         return constraints
 
 
-def _utilization(resource: str, percent: int) -> dict[str, Any]:
-    return {
-        "type": "Resource",
-        "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": percent}},
-    }
-
-
-QUEUE_METRIC = "gorax_queue_depth"
-
-
-def _scaled_object(
-    naming: Naming,
-    component: Component,
-    target: dict[str, str],
-    hpa_name: str,
-    scaling: Autoscaling,
-    behavior: dict[str, Any],
-) -> dict[str, Any]:
-    """A KEDA ``ScaledObject``: KEDA creates and owns the HPA, so the workload emits none of its own.
-
-    The HPA KEDA makes gets our name (``<prefix>-gorax-worker-hpa``, so the runbook's ``kubectl describe
-    hpa`` still works), our range and our behaviour; CPU and memory stay as triggers next to the queue. KEDA
-    polls Prometheus itself (the ``prometheus`` trigger's ``threshold`` is an ``AverageValue`` per replica).
-    ``minReplicaCount`` is at least 1 (config), so KEDA never scales the workers to zero. Argo CD has a
-    built-in ScaledObject health check (argo-cd resource_customizations/keda.sh/ScaledObject/health.lua:
-    Healthy once KEDA reports ``Ready``).
-    """
-    queue = scaling.queue_depth
-    assert queue is not None
-    selector = f'namespace="{naming.env.namespace}",queue="{queue.queue}"'
-    triggers = [
-        {
-            "type": "prometheus",
-            "name": "queue-depth",
-            "metricType": "AverageValue",
-            "metadata": {
-                "serverAddress": queue.prometheus_url,
-                # max: several pods may report the same queue; summing them would overcount.
-                "query": f"max({QUEUE_METRIC}{{{selector}}})",
-                "threshold": str(queue.target_per_worker),
-            },
-        },
-        {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(scaling.cpu_utilization)}},
-        {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(scaling.memory_utilization)}},
-    ]
-    metadata = naming.metadata(naming.name(component.name), component=component.name)
-    # Switching an environment from our HPA to KEDA: the old HPA (same name) still exists when the
-    # ScaledObject is applied, and KEDA's admission webhook refuses a second autoscaler for one Deployment.
-    # This annotation makes KEDA adopt it instead (KEDA docs, "Scaling Deployments": transfer-hpa-ownership).
-    metadata["annotations"] = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "ScaledObject",
-        "metadata": metadata,
-        "spec": {
-            "scaleTargetRef": target,
-            "minReplicaCount": scaling.min_replicas,
-            "maxReplicaCount": scaling.max_replicas,
-            "advanced": {"horizontalPodAutoscalerConfig": {"name": hpa_name, "behavior": behavior}},
-            "triggers": triggers,
-        },
-    }
+def redis_password_env(secrets: SecretRefs) -> list[EnvVar]:
+    """``REDIS_PASSWORD`` from the Secret, when the environment's Redis has one."""
+    return [secrets.env("REDIS_PASSWORD", REDIS_PASSWORD)] if REDIS_PASSWORD in secrets.keys else []
 
 
 def _config_data(app_config: AppConfig) -> dict[str, str]:
@@ -312,7 +245,8 @@ class ApiService(Workload):
         naming, app_config, secrets, service_account_name: the environment's shared objects.
         extra_env: variables appended to the container's env (default none).
 
-    Exposes ``service_name``, ``service_port_name`` (``http``), ``service_port`` (80) and ``selector``.
+    Exposes ``service_name``, ``service_port_name`` (``http``), ``service_port`` (80), ``selector`` and
+    ``metrics_port_name`` (``None`` when the contract says the API serves no metrics).
     """
 
     def __init__(
@@ -327,13 +261,15 @@ class ApiService(Workload):
         extra_env: Sequence[EnvVar] = (),
     ) -> None:
         config = naming.env.api
+        process = naming.env.contract.api
         config_env = app_config.env_for(API.name)
         env = container_env(
-            literal_env({"APP_ENV": naming.env.tier, "SERVER_ADDRESS": f":{API.container_port}"}),
+            literal_env({"APP_ENV": naming.env.tier, "SERVER_ADDRESS": f":{process.port}"}),
             [
                 secrets.env("DATABASE_URL", DATABASE_URL),
                 secrets.env("JWT_SECRET", JWT_SECRET),
                 secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY),
+                *redis_password_env(secrets),
             ],
             config_env,
             extra_env=extra_env,
@@ -346,10 +282,15 @@ class ApiService(Workload):
             naming=naming,
             component=API,
             config=config,
+            process=process,
             container={
                 "env": env,
-                "livenessProbe": _probe("/health/live", API.port_name, delay=10, period=10, timeout=5),
-                "readinessProbe": _probe("/health/ready", API.port_name, delay=5, period=5, timeout=3),
+                **probes(
+                    API,
+                    process,
+                    live={"delay": 10, "period": 10, "timeout": 5},
+                    ready={"delay": 5, "period": 5, "timeout": 3},
+                ),
                 "volumeMounts": mounts,
             },
             pod_spec={"volumes": volumes},
@@ -361,6 +302,7 @@ class ApiService(Workload):
         self.service_name = naming.name(API.name)
         self.service_port_name = API.port_name
         self.service_port = API_SERVICE_PORT
+        self.metrics_port_name = metrics_port_name(API, process)
         self.add_manifest(
             {
                 "apiVersion": "v1",
@@ -387,7 +329,7 @@ class ApiService(Workload):
 
 
 class WorkerPool(Workload):
-    """The workers: execute workflow steps asynchronously; health and metrics on the named port ``metrics``.
+    """The workers: execute workflow steps asynchronously; their health server on the named port ``health``.
 
     Pods get ``terminationGracePeriodSeconds`` from config (300 by default, at
     least the step timeout) so a scale-down or drain lets in-flight steps
@@ -398,7 +340,7 @@ class WorkerPool(Workload):
         naming, app_config, secrets, service_account_name: the environment's shared objects.
         extra_env: variables appended to the container's env (default none).
 
-    Exposes ``selector`` and ``metrics_port_name``.
+    Exposes ``selector`` and ``metrics_port_name`` (``None``: the contract says the workers serve no metrics).
     """
 
     def __init__(
@@ -413,11 +355,16 @@ class WorkerPool(Workload):
         extra_env: Sequence[EnvVar] = (),
     ) -> None:
         config = naming.env.worker
+        process = naming.env.contract.worker
         config_env = app_config.env_for(WORKER.name)
         env = container_env(
             [node_name_env()],
-            literal_env({"APP_ENV": naming.env.tier, "WORKER_HEALTH_PORT": str(WORKER.container_port)}),
-            [secrets.env("DATABASE_URL", DATABASE_URL), secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY)],
+            literal_env({"APP_ENV": naming.env.tier, "WORKER_HEALTH_PORT": str(process.port)}),
+            [
+                secrets.env("DATABASE_URL", DATABASE_URL),
+                secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY),
+                *redis_password_env(secrets),
+            ],
             config_env,
             extra_env=extra_env,
         )
@@ -430,10 +377,15 @@ class WorkerPool(Workload):
             naming=naming,
             component=WORKER,
             config=config,
+            process=process,
             container={
                 "env": env,
-                "livenessProbe": _probe("/health/live", WORKER.port_name, delay=15, period=20, timeout=5),
-                "readinessProbe": _probe("/health/ready", WORKER.port_name, delay=10, period=10, timeout=3),
+                **probes(
+                    WORKER,
+                    process,
+                    live={"delay": 15, "period": 20, "timeout": 5},
+                    ready={"delay": 10, "period": 10, "timeout": 3},
+                ),
                 "volumeMounts": mounts,
             },
             pod_spec={
@@ -457,4 +409,4 @@ class WorkerPool(Workload):
             behavior=WORKER_BEHAVIOR,
             service_account_name=service_account_name,
         )
-        self.metrics_port_name = WORKER.port_name
+        self.metrics_port_name = metrics_port_name(WORKER, process)

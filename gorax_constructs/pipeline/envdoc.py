@@ -447,6 +447,8 @@ def _hpa_targets(view: EnvironmentView, workload: Workload) -> str:
                 targets.append(f"{trigger['type']} {metadata.get('value', '?')}%")
             elif trigger.get("type") == "prometheus":
                 targets.append(f"queue depth {metadata.get('threshold', '?')} per pod (Prometheus)")
+            elif trigger.get("type") == "aws-sqs-queue":
+                targets.append(f"queue depth {metadata.get('queueLength', '?')} per pod (SQS)")
             else:
                 targets.append(str(trigger.get("type")))
         return " · ".join(targets) or "—"
@@ -851,6 +853,10 @@ def _peer_roles(view: EnvironmentView) -> list[tuple[str, str]]:
         ("OTLP collector", net.otel_collector.peers()),
         ("cluster DNS", [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: net.dns_namespace}}}]),
     ]
+    if view.env.redis is not None:
+        candidates.append(("Redis", view.env.redis.peers()))
+    if view.env.queue is not None and view.env.queue.endpoint is not None:
+        candidates.append(("SQS endpoint", view.env.queue.endpoint.peers()))
     return [(_canonical(peers), role) for role, peers in candidates]
 
 
@@ -863,7 +869,7 @@ def _peer_node(diagram: Diagram, view: EnvironmentView, peers: Sequence[Obj] | N
     if not roles and any(p.get("ipBlock", {}).get("cidr") in ("0.0.0.0/0", "::/0") for p in peers):
         roles = ["internet"]
     lines = [line for peer in peers for line in _peer_lines(peer)]
-    shape = "[({})]" if "PostgreSQL" in roles else "[{}]"
+    shape = "[({})]" if "PostgreSQL" in roles or "Redis" in roles else "[{}]"
     hint = "peer_" + "_".join(roles or lines[:1])
     return diagram.node("peer:" + key, hint, [" / ".join(roles), *lines], shape=shape, inside=False)
 

@@ -1,0 +1,198 @@
+"""The services the Gorax binaries need besides PostgreSQL: Redis (always) and an SQS queue (optional).
+
+Read from the application's source (stherrien/gorax): both binaries create a Redis client from
+``REDIS_ADDRESS``, ``REDIS_PASSWORD`` and ``REDIS_DB`` (``internal/config/config.go``; the client in
+``internal/api/app.go`` and ``internal/worker/worker.go``); the API's ``/ready`` pings it
+(``internal/api/handlers/health.go``), so an API without Redis is never Ready. The worker consumes
+an SQS queue when ``QUEUE_ENABLED`` (``internal/worker/worker.go``), else it polls the database.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .dns import is_dns_label, is_dns_name
+from .errors import Problem
+from .network import Peer, namespace_labels
+
+REDIS_DEFAULT_PORT = 6379
+REDIS_URL = re.compile(r"(?P<scheme>rediss?)://(?P<host>[^:/]+)(?::(?P<port>[0-9]{1,5}))?(?:/(?P<db>[0-9]{1,2}))?")
+HOST_PORT = re.compile(r"(?P<host>[^:/]+):(?P<port>[0-9]{1,5})")
+CLUSTER_SERVICE = re.compile(r"(?P<service>[a-z0-9-]+)\.(?P<namespace>[a-z0-9-]+)\.svc(?:\.cluster\.local)?")
+NO_TLS = (
+    "False: the Gorax binaries connect to Redis without TLS (internal/api/app.go and internal/worker/worker.go "
+    "build redis.Options with Addr, Password and DB only, no TLSConfig); use a Redis endpoint without TLS "
+    "inside the cluster or VPC"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Redis:
+    """Where the API and the workers find Redis (required: the API's ``/ready`` pings it).
+
+    Give ``address`` (``host:port``, or ``redis://host[:port][/db]``) or ``host`` (with ``port``).
+
+    Attributes:
+        address / host / port: the endpoint (``REDIS_ADDRESS`` is ``host:port``).
+        db: the database number (``REDIS_DB``, 0-15); a ``/db`` in the address must agree.
+        tls: refused: the binaries cannot speak TLS to Redis (``rediss://`` likewise).
+        password: the Secret holds ``redis-password`` (``REDIS_PASSWORD``); False for a Redis without AUTH.
+        peer: the NetworkPolicy peer of the endpoint; default derived from the host: an IP address
+            (``/32``) or a cluster Service name ``<service>.<namespace>.svc[.cluster.local]`` (its
+            namespace). Any other DNS name needs it (a NetworkPolicy cannot name a host).
+    """
+
+    address: str = ""
+    host: str = ""
+    port: int = REDIS_DEFAULT_PORT
+    db: int = 0
+    tls: bool = False
+    password: bool = True
+    peer: Peer | None = None
+
+    def _parts(self) -> tuple[str, str, int | None, int | None] | None:
+        """``(scheme, host, port, db)`` of the configured endpoint, ``None`` if it is malformed."""
+        if self.address:
+            if match := REDIS_URL.fullmatch(self.address):
+                port = int(match["port"]) if match["port"] else REDIS_DEFAULT_PORT
+                return match["scheme"], match["host"], port, int(match["db"]) if match["db"] else None
+            if match := HOST_PORT.fullmatch(self.address):
+                return "redis", match["host"], int(match["port"]), None
+            return None
+        return "redis", self.host, self.port, None
+
+    @property
+    def endpoint_host(self) -> str:
+        parts = self._parts()
+        assert parts is not None
+        return parts[1]
+
+    @property
+    def endpoint_port(self) -> int:
+        parts = self._parts()
+        assert parts is not None and parts[2] is not None
+        return parts[2]
+
+    @property
+    def redis_address(self) -> str:
+        """``REDIS_ADDRESS``: what go-redis dials (``redis.Options.Addr``)."""
+        return f"{self.endpoint_host}:{self.endpoint_port}"
+
+    def peers(self) -> list[dict[str, object]]:
+        """NetworkPolicy ``to`` entries for the endpoint."""
+        if self.peer is not None:
+            return self.peer.peers()
+        host = self.endpoint_host
+        if _is_ip(host):
+            return [{"ipBlock": {"cidr": str(ipaddress.ip_network(host))}}]
+        match = CLUSTER_SERVICE.fullmatch(host)
+        assert match is not None
+        return Peer(namespace_labels=namespace_labels(match["namespace"])).peers()
+
+    def problems(self) -> Iterator[Problem]:
+        if self.address and self.host:
+            yield Problem("host", self.host, "empty when address is set (one of the two)")
+            return
+        if not self.address and not self.host:
+            yield Problem("address", self.address, "'host:port' (or host=...), such as 'redis.redis.svc:6379'")
+            return
+        parts = self._parts()
+        if parts is None:
+            yield Problem(
+                "address", self.address, "'host:port' or 'redis://host[:port][/db]', such as 'redis.redis.svc:6379'"
+            )
+            return
+        scheme, host, port, db = parts
+        field_name = "address" if self.address else "host"
+        if not (_is_ip(host) or is_dns_name(host) or is_dns_label(host)):
+            yield Problem(field_name, host, "a DNS name or an IP address")
+        if port is None or not 1 <= port <= 65535:
+            yield Problem("address" if self.address else "port", port, "a port from 1 to 65535")
+        if isinstance(self.db, bool) or not isinstance(self.db, int) or not 0 <= self.db <= 15:
+            yield Problem("db", self.db, "a Redis database number from 0 to 15")
+        elif db is not None and db != self.db:
+            yield Problem("db", self.db, f"the database of the address ({db}), or leave the address without '/{db}'")
+        if scheme == "rediss":
+            yield Problem("address", self.address, "a 'redis://' or 'host:port' address; " + NO_TLS)
+        if self.tls is not False:
+            yield Problem("tls", self.tls, NO_TLS)
+        if not isinstance(self.password, bool):
+            yield Problem("password", self.password, "True or False")
+        if self.peer is not None:
+            yield from (p.under("peer") for p in self.peer.problems())
+        elif not _is_ip(host) and not CLUSTER_SERVICE.fullmatch(host):
+            yield Problem(
+                "peer",
+                None,
+                f"a Peer for '{host}' (the CIDRs of its subnet, or namespace labels): a NetworkPolicy cannot name "
+                "a DNS name; or address it as '<service>.<namespace>.svc:<port>'",
+            )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+SQS_URL = re.compile(
+    r"https://sqs\.(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9])\.amazonaws\.com(?:\.cn)?/(?P<account>[0-9]{12})/"
+    r"(?P<name>[A-Za-z0-9_-]{1,75}(?:\.fifo)?)"
+)
+SQS_URL_ALLOWED = "an SQS queue URL such as 'https://sqs.eu-west-1.amazonaws.com/123456789012/gorax-executions'"
+SQS_PORT = 443
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqsQueue:
+    """The worker consumes workflow executions from AWS SQS (``QUEUE_ENABLED=true``; off by default).
+
+    The worker signs in with the pods' IAM role (the environment's ``identity`` must be ``AwsIrsa``):
+    ``internal/queue/sqs.go`` uses static keys only when ``AWS_ACCESS_KEY_ID`` is set, otherwise the
+    SDK's default chain, which reads the IRSA web-identity token. No access keys are configured here.
+
+    Attributes:
+        queue_url: ``AWS_SQS_QUEUE_URL``, ``https://sqs.<region>.amazonaws.com/<account>/<name>``.
+        dlq_url: ``AWS_SQS_DLQ_URL`` (optional), same region and account.
+        region: ``AWS_REGION``; default the queue URL's region (it must agree).
+        endpoint: the NetworkPolicy peer of an SQS VPC interface endpoint (its subnets' CIDRs); default
+            ``None``: the public regional endpoint, HTTPS outside the private ranges. Worker pods only.
+    """
+
+    queue_url: str
+    dlq_url: str = ""
+    region: str = ""
+    endpoint: Peer | None = None
+
+    @property
+    def aws_region(self) -> str:
+        if self.region:
+            return self.region
+        match = SQS_URL.fullmatch(self.queue_url)
+        return match["region"] if match else ""
+
+    def problems(self) -> Iterator[Problem]:
+        match = SQS_URL.fullmatch(self.queue_url) if isinstance(self.queue_url, str) else None
+        if match is None:
+            yield Problem("queue_url", self.queue_url, SQS_URL_ALLOWED)
+            return
+        if self.region and self.region != match["region"]:
+            yield Problem("region", self.region, f"the queue URL's region '{match['region']}' (or empty)")
+        if self.dlq_url:
+            dlq = SQS_URL.fullmatch(self.dlq_url)
+            if dlq is None:
+                yield Problem("dlq_url", self.dlq_url, SQS_URL_ALLOWED)
+            elif (dlq["region"], dlq["account"]) != (match["region"], match["account"]):
+                yield Problem(
+                    "dlq_url",
+                    self.dlq_url,
+                    f"a queue in the queue's region and account ({match['region']}, "
+                    f"{match['account']}): SQS redrives only there",
+                )
+        if self.endpoint is not None:
+            yield from (p.under("endpoint") for p in self.endpoint.problems())
