@@ -369,7 +369,7 @@ def test_staging_and_production_run_immutable_images_and_moving_tags_are_pulled_
 
 # -- 10. /metrics and /health are not served by the edge ---------------------------------------------------------
 
-INTERNAL = ("/metrics", "/health/live", "/health/ready", "/health")
+INTERNAL = ("/metrics", "/health/live", "/health/ready", "/health", "/ready")
 PUBLIC = ("/", "/api/v1/workflows", "/webhooks/github", "/healthcheck-is-not-health")
 
 

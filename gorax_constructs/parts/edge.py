@@ -18,7 +18,7 @@ CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 if TYPE_CHECKING:
-    from ..configuration.model import Cors
+    from ..configuration.model import Cors, EnvironmentConfig
     from ..configuration.naming import Naming
 
 
@@ -54,7 +54,8 @@ class Edge(ChartPart):
     (``IssuedTls``), or the platform's shared wildcard serves it (``WildcardTls``,
     previews: no ACME order each). No Certificate object is emitted: Argo CD
     would hold every sync on it (``configuration/edge.py``). ``edge.blocked_paths``
-    (``/metrics``, ``/health``) are refused on both hosts in both modes.
+    (``/metrics``, ``/health``) and every probe or metrics path of the API's contract that they do not
+    cover (the upstream API's ``/ready``) are refused on both hosts in both modes.
 
     Exposes ``api_service_name``/``api_service_port`` (the backend every route
     names), ``hosts`` and ``certificate_name`` (ingress-nginx mode, ``IssuedTls``).
@@ -65,6 +66,7 @@ class Edge(ChartPart):
         env = naming.env
         self.naming = naming
         self.config: EdgeConfig = env.edge
+        self.refused_paths = refused_paths(env)
         self.api_service_name = naming.name(API.name)
         self.api_service_port = API_SERVICE_PORT
         self.certificate_name = naming.name("tls")
@@ -171,7 +173,7 @@ class Edge(ChartPart):
                     "ingressClassName": self.config.ingress_class,
                     "tls": self._tls([host.host for host in self.hosts]),
                     "rules": [
-                        {"host": host.host, "http": {"paths": [self._path(p) for p in self.config.blocked_paths]}}
+                        {"host": host.host, "http": {"paths": [self._path(p) for p in self.refused_paths]}}
                         for host in self.hosts
                     ],
                 },
@@ -187,7 +189,7 @@ class Edge(ChartPart):
         limits = host.limits
         # Gateway API picks the rule with the longest matching prefix: the blocked paths match this rule,
         # which has no backend, so nothing is forwarded (Envoy Gateway answers it directly with an error).
-        blocked: Body = {"matches": [{"path": {"type": "PathPrefix", "value": p}} for p in self.config.blocked_paths]}
+        blocked: Body = {"matches": [{"path": {"type": "PathPrefix", "value": p}} for p in self.refused_paths]}
         rule: Body = {
             "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
             "backendRefs": [{"name": self.api_service_name, "port": self.api_service_port}],
@@ -240,3 +242,20 @@ class Edge(ChartPart):
                 },
             },
         )
+
+
+def _covers(prefix: str, path: str) -> bool:
+    """Whether a path prefix (matched element-wise, as both Ingress and Gateway API do) covers ``path``."""
+    return path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/")
+
+
+def refused_paths(env: EnvironmentConfig) -> tuple[str, ...]:
+    """``edge.blocked_paths``, then the API's probe and metrics paths (its contract's) they do not cover."""
+    api = env.contract.api
+    internal = [api.probes.liveness, api.probes.readiness, api.probes.startup]
+    internal += [api.metrics.path] if api.metrics is not None else []
+    paths = list(env.edge.blocked_paths)
+    for path in internal:
+        if path and not any(_covers(prefix, path) for prefix in paths):
+            paths.append(path)
+    return tuple(paths)

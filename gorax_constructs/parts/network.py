@@ -20,7 +20,7 @@ from ..configuration.network import (
     namespace_labels,
 )
 from .manifest import Body, ChartPart
-from .workloads import metrics_port_name
+from .process import metrics_port_name
 
 if TYPE_CHECKING:
     from ..configuration.model import EnvironmentConfig

@@ -15,7 +15,7 @@ from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, preview_rule_groups, rule_groups
 from .dashboard import PREVIEWS_UID, dashboard, dashboard_json, preview_dashboard
 from .manifest import ChartPart
-from .workloads import metrics_port_name
+from .process import metrics_port_name
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
