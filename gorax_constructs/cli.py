@@ -4,6 +4,7 @@
     bin/gorax previews remove NAME
     bin/gorax previews prune [--today YYYY-MM-DD]
     bin/gorax previews list
+    bin/gorax image set ENV [--tag T] [--digest D]   (the one release image, for the API and the workers)
     bin/gorax image set ENV [--api-tag T] [--api-digest D] [--worker-tag T] [--worker-digest D]
     bin/gorax synth
     bin/gorax diff [ENV] [--patch]
@@ -194,8 +195,16 @@ def image_set(args: argparse.Namespace) -> int:
         image = {"tag": getattr(args, f"{component}_tag"), "digest": getattr(args, f"{component}_digest")}
         if any(image.values()):
             changes[component] = {key: value for key, value in image.items() if value}
+    release = {key: value for key, value in (("tag", args.tag), ("digest", args.digest)) if value}
+    if release and changes:
+        raise UsageError("give --tag/--digest (both components) or --api-*/--worker-* options, not both")
+    if release:
+        # Upstream releases one image holding both binaries: both components run it.
+        changes = {component: dict(release) for component in COMPONENTS}
     if not changes:
-        raise UsageError("give at least one of --api-tag, --api-digest, --worker-tag, --worker-digest")
+        raise UsageError(
+            "give --tag or --digest, or at least one of --api-tag, --api-digest, --worker-tag, --worker-digest"
+        )
     path = images_file()
     if not path.exists():
         raise UsageError(f"{shown(path)} does not exist")
@@ -331,11 +340,14 @@ def parser() -> Parser:
     image_what = image.add_subparsers(dest="action", required=True, metavar="ACTION")
     set_ = image_what.add_parser(
         "set",
-        help="set the API and/or worker image of an environment",
-        description="Set a tag, a digest (sha256:...) or both, per component; a component not named keeps its "
-        "image. Production and staging refuse what the configuration refuses (mutable tags).",
+        help="set the image (API and workers) of an environment",
+        description="Set a tag, a digest (sha256:...) or both: --tag/--digest for the one release image both "
+        "components run, or per component; a component not named keeps its image. Production and staging "
+        "refuse what the configuration refuses (mutable tags).",
     )
     set_.add_argument("environment", metavar="ENV", help="a permanent environment, e.g. production")
+    set_.add_argument("--tag", default="", metavar="TAG", help="the release image's tag, for both components")
+    set_.add_argument("--digest", default="", metavar="DIGEST", help="the release image's digest, for both")
     for component in ("api", "worker"):
         set_.add_argument(f"--{component}-tag", default="", metavar="TAG")
         set_.add_argument(f"--{component}-digest", default="", metavar="DIGEST", help="sha256:<64 hex digits>")

@@ -106,7 +106,7 @@ class Images:
         if environment not in self.entries:
             raise FileError(
                 f"{self.source}: no images for environment '{environment}'; add them with "
-                f"{SET_COMMAND} {environment} --api-tag TAG --worker-tag TAG",
+                f"{SET_COMMAND} {environment} --tag TAG (the release image both components run)",
                 environment,
             )
         _, components = self.entries[environment]
