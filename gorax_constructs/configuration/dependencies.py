@@ -37,7 +37,8 @@ class Redis:
 
     Attributes:
         address / host / port: the endpoint (``REDIS_ADDRESS`` is ``host:port``).
-        db: the database number (``REDIS_DB``, 0-15); a ``/db`` in the address must agree.
+        db: the database number (``REDIS_DB``, 0-15; default the address's ``/db``, else 0); a ``/db`` in the
+            address must agree.
         tls: refused: the binaries cannot speak TLS to Redis (``rediss://`` likewise).
         password: the Secret holds ``redis-password`` (``REDIS_PASSWORD``); False for a Redis without AUTH.
         peer: the NetworkPolicy peer of the endpoint; default derived from the host: an IP address
@@ -48,7 +49,7 @@ class Redis:
     address: str = ""
     host: str = ""
     port: int = REDIS_DEFAULT_PORT
-    db: int = 0
+    db: int | None = None
     tls: bool = False
     password: bool = True
     peer: Peer | None = None
@@ -75,6 +76,14 @@ class Redis:
         parts = self._parts()
         assert parts is not None and parts[2] is not None
         return parts[2]
+
+    @property
+    def database(self) -> int:
+        """``REDIS_DB``: ``db``, else the address's ``/db``, else 0."""
+        parts = self._parts()
+        if self.db is not None:
+            return self.db
+        return parts[3] if parts is not None and parts[3] is not None else 0
 
     @property
     def redis_address(self) -> str:
@@ -111,10 +120,14 @@ class Redis:
             yield Problem(field_name, host, "a DNS name or an IP address")
         if port is None or not 1 <= port <= 65535:
             yield Problem("address" if self.address else "port", port, "a port from 1 to 65535")
-        if isinstance(self.db, bool) or not isinstance(self.db, int) or not 0 <= self.db <= 15:
+        if self.db is not None and (
+            isinstance(self.db, bool) or not isinstance(self.db, int) or not 0 <= self.db <= 15
+        ):
             yield Problem("db", self.db, "a Redis database number from 0 to 15")
-        elif db is not None and db != self.db:
+        elif db is not None and self.db is not None and db != self.db:
             yield Problem("db", self.db, f"the database of the address ({db}), or leave the address without '/{db}'")
+        elif db is not None and not 0 <= db <= 15:
+            yield Problem("address", self.address, "a database number ('/db') from 0 to 15")
         if scheme == "rediss":
             yield Problem("address", self.address, "a 'redis://' or 'host:port' address; " + NO_TLS)
         if self.tls is not False:

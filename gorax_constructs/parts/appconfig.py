@@ -56,7 +56,7 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
     if env.redis is not None:  # always, in a valid config
         settings += [
             Setting("redis-address", "REDIS_ADDRESS", env.redis.redis_address),
-            Setting("redis-db", "REDIS_DB", str(env.redis.db)),
+            Setting("redis-db", "REDIS_DB", str(env.redis.database)),
         ]
     # Only the worker reads the queue (internal/worker/worker.go); without it, it polls the database.
     queue = env.queue

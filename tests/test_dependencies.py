@@ -1,0 +1,296 @@
+"""Redis (required), the SQS queue (optional), the migrator and tracing: what the binaries need, and no more."""
+
+import dataclasses
+
+import pytest
+
+from gorax_constructs.configuration.contract import AppContract, Migrator
+from gorax_constructs.configuration.dependencies import Redis, SqsQueue
+from gorax_constructs.configuration.errors import ConfigError
+from gorax_constructs.configuration.identity import AwsIrsa, GkeWorkloadIdentity
+from gorax_constructs.configuration.image import Image
+from gorax_constructs.configuration.model import QueueDepth
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.configuration.network import Peer
+from gorax_constructs.configuration.previews import Preview, preview_environment
+from gorax_constructs.configuration.secrets import REDIS_PASSWORD, ExternalSecrets
+from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
+from gorax_constructs.pipeline.validation import document_errors
+
+from .conftest import synthesize_environments
+from .k8s_objects import containers, pod_templates
+
+IRSA = AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-test")
+QUEUE = SqsQueue(queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/gorax-test")
+
+
+def errors(env, **changes) -> dict[str, str]:
+    with pytest.raises(ConfigError) as caught:
+        dataclasses.replace(env, **changes)
+    assert caught.value.environment == env.name
+    return {p.field: p.allowed for p in caught.value.problems}
+
+
+def policies(output):
+    return {p["metadata"]["name"]: p["spec"] for p in output.of_kind("NetworkPolicy")}
+
+
+def egress_ports(spec) -> set[tuple[str, int]]:
+    return {(str(rule["to"]), port["port"]) for rule in spec.get("egress", []) for port in rule["ports"]}
+
+
+# -- Redis ------------------------------------------------------------------------------------------------
+
+
+def test_an_environment_without_redis_is_refused_with_why():
+    allowed = errors(PRODUCTION, redis=None)["redis"]
+    assert "/ready pings Redis" in allowed and "never Ready" in allowed
+
+
+@pytest.mark.parametrize(
+    "redis,field,allowed",
+    [
+        (Redis(address="rediss://redis.redis.svc:6379"), "redis.address", "without TLS"),
+        (Redis(address="redis.redis.svc:6379", tls=True), "redis.tls", "without TLS"),
+        (Redis(address="redis.redis.svc:99999"), "redis.address", "a port from 1 to 65535"),
+        (Redis(address="redis.redis.svc"), "redis.address", "'host:port'"),
+        (Redis(address="redis://redis.redis.svc:6379/3", db=1), "redis.db", "the database of the address (3)"),
+        (Redis(address="redis.redis.svc:6379", db=16), "redis.db", "from 0 to 15"),
+        (Redis(address="redis://redis.redis.svc:6379/42"), "redis.address", "from 0 to 15"),
+        (Redis(address="cache.example.com:6379"), "redis.peer", "a NetworkPolicy cannot name a DNS name"),
+        (Redis(address="a:1", host="b"), "redis.host", "one of the two"),
+        (Redis(), "redis.address", "'host:port'"),
+    ],
+)
+def test_a_bad_redis_setting_is_one_clear_error(redis, field, allowed):
+    assert allowed in errors(STAGING, redis=redis)[field]
+
+
+def test_the_api_and_the_workers_reach_exactly_the_redis_endpoint(tmp_path):
+    cases = {
+        "svc": (
+            Redis(address="redis://cache.data.svc.cluster.local:6380/2"),
+            "cache.data.svc.cluster.local:6380",
+            6380,
+        ),
+        "ip": (Redis(host="10.9.8.7", port=6390, db=2), "10.9.8.7:6390", 6390),
+        "cidr": (Redis(address="my.cache.amazonaws.com:6379", db=2, peer=Peer(cidrs=("10.1.2.0/24",))), None, 6379),
+    }
+    envs = [
+        dataclasses.replace(
+            STAGING,
+            name=f"r-{key}",
+            prefix=f"r-{key}",
+            namespace=f"gorax-r-{key}",
+            redis=redis,
+            api_host=f"api.{key}.gorax.io",
+            webhooks_host=f"webhooks.{key}.gorax.io",
+        )
+        for key, (redis, _, _) in cases.items()
+    ]
+    outputs = synthesize_environments(tuple(envs), tmp_path)
+    expected_peers = {
+        "svc": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "data"}}}],
+        "ip": [{"ipBlock": {"cidr": "10.9.8.7/32"}}],
+        "cidr": [{"ipBlock": {"cidr": "10.1.2.0/24"}}],
+    }
+    for env, (key, (redis, address, port)) in zip(envs, cases.items(), strict=True):
+        output = outputs[env.name]
+        specs = policies(output)
+        redis_rule = (str(expected_peers[key]), port)
+        for component in ("api", "worker"):
+            assert redis_rule in egress_ports(specs[f"r-{key}-gorax-{component}"])
+        assert redis_rule not in egress_ports(specs[f"r-{key}-gorax-migration"])
+        (config,) = output.of_kind("ConfigMap")[:1]
+        assert config["data"]["redis-address"] == (address or redis.redis_address)
+        assert config["data"]["redis-db"] == "2"
+        for _, template in pod_templates(output.objects):
+            for container in containers(template):
+                names = {e["name"] for e in container["env"]}
+                reads_redis = container["name"] in ("api", "worker")
+                assert ({"REDIS_ADDRESS", "REDIS_DB", "REDIS_PASSWORD"} <= names) == reads_redis
+                assert reads_redis or not names & {"REDIS_ADDRESS", "REDIS_PASSWORD"}
+
+
+def test_the_redis_password_comes_from_every_secret_source(options_synthesized, synthesized):
+    external = synthesized["production"].of_kind("ExternalSecret")[0]
+    assert REDIS_PASSWORD in [d["secretKey"] for d in external["spec"]["data"]]
+    sealed = options_synthesized["opt-sealed"].of_kind("SealedSecret")[0]
+    assert REDIS_PASSWORD in sealed["spec"]["encryptedData"]
+    for name in ("opt-aws", "opt-gcp", "opt-azure"):
+        (spc,) = options_synthesized[name].of_kind("SecretProviderClass")
+        assert REDIS_PASSWORD in [d["key"] for d in spc["spec"]["secretObjects"][0]["data"]]
+        assert REDIS_PASSWORD in str(spc["spec"]["parameters"])
+
+
+def test_a_redis_without_a_password_needs_no_key(tmp_path):
+    env = dataclasses.replace(
+        STAGING,
+        redis=dataclasses.replace(STAGING.redis, password=False),
+        secrets=ExternalSecrets(store_name="s", remote_key_prefix="gorax/staging"),
+    )
+    assert REDIS_PASSWORD not in env.secret_keys
+    output = synthesize_environments((env,), tmp_path)["staging"]
+    assert REDIS_PASSWORD not in output.text() and "REDIS_PASSWORD" not in output.text()
+
+
+# -- the SQS queue -------------------------------------------------------------------------------------------
+
+
+def test_the_queue_is_off_by_default_and_the_worker_polls_the_database(synthesized):
+    for output in synthesized.values():
+        config = [c for c in output.of_kind("ConfigMap") if c["metadata"]["name"].endswith("-gorax-config")][0]
+        assert config["data"]["queue-enabled"] == "false"
+        assert "AWS_SQS_QUEUE_URL" not in output.text()
+
+
+@pytest.mark.parametrize(
+    "changes,field,allowed",
+    [
+        ({"queue": QUEUE}, "identity", "AwsIrsa"),
+        (
+            {
+                "queue": QUEUE,
+                "identity": GkeWorkloadIdentity(service_account="gorax-app@my-project.iam.gserviceaccount.com"),
+            },
+            "identity",
+            "no keys",
+        ),
+        ({"queue": SqsQueue(queue_url="https://example.com/q"), "identity": IRSA}, "queue.queue_url", "SQS queue URL"),
+        ({"queue": dataclasses.replace(QUEUE, region="us-east-1"), "identity": IRSA}, "queue.region", "eu-west-1"),
+        (
+            {
+                "queue": dataclasses.replace(QUEUE, dlq_url="https://sqs.us-east-1.amazonaws.com/123456789012/d"),
+                "identity": IRSA,
+            },
+            "queue.dlq_url",
+            "region and account",
+        ),
+    ],
+)
+def test_a_bad_queue_setting_is_one_clear_error(changes, field, allowed):
+    assert allowed in errors(STAGING, **changes)[field]
+
+
+def test_the_sqs_scaler_needs_the_queue():
+    worker = _scaled(STAGING.worker, "keda-aws-sqs")
+    assert "queue=SqsQueue" in errors(STAGING, worker=worker)["worker.autoscaling.queue_depth.implementation"]
+
+
+def _scaled(component, implementation):
+    queue_depth = QueueDepth(target_per_worker=7, implementation=implementation)
+    return dataclasses.replace(
+        component, autoscaling=dataclasses.replace(component.autoscaling, queue_depth=queue_depth)
+    )
+
+
+def test_the_worker_reads_the_queue_and_keda_reads_it_with_the_workers_role(tmp_path):
+    public = dataclasses.replace(
+        STAGING,
+        identity=IRSA,
+        queue=dataclasses.replace(QUEUE, dlq_url=QUEUE.queue_url + "-dlq"),
+        worker=_scaled(STAGING.worker, "keda-aws-sqs"),
+    )
+    output = synthesize_environments((public,), tmp_path)["staging"]
+    config = [c for c in output.of_kind("ConfigMap") if c["metadata"]["name"] == "staging-gorax-config"][0]["data"]
+    assert (config["queue-enabled"], config["aws-sqs-queue-url"], config["aws-region"]) == (
+        "true",
+        QUEUE.queue_url,
+        "eu-west-1",
+    )
+    api, worker = (Naming(public).name(c) for c in ("api", "worker"))
+    for deployment in output.of_kind("Deployment"):
+        names = {e["name"] for e in containers(deployment["spec"]["template"])[0]["env"]}
+        reads = {"QUEUE_ENABLED", "AWS_SQS_QUEUE_URL", "AWS_SQS_DLQ_URL", "AWS_REGION"} <= names
+        assert reads == (deployment["metadata"]["name"] == worker)
+    # No access keys anywhere: the worker and KEDA use the IRSA role.
+    assert "AWS_ACCESS_KEY_ID" not in output.text() and "awsAccessKeyID" not in output.text()
+    # SQS egress (public endpoint: HTTPS outside the private ranges) for the workers only.
+    specs = policies(output)
+    assert any(port == 443 and "0.0.0.0/0" in to for to, port in egress_ports(specs[worker]))
+    assert not any(port == 443 for _, port in egress_ports(specs[api]))
+    (scaled,) = output.of_kind("ScaledObject")
+    (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "aws-sqs-queue"]
+    assert trigger["metadata"] == {"queueURL": QUEUE.queue_url, "awsRegion": "eu-west-1", "queueLength": "7"}
+    (auth,) = output.of_kind("TriggerAuthentication")
+    assert trigger["authenticationRef"] == {"name": auth["metadata"]["name"]}
+    assert auth["spec"] == {"podIdentity": {"provider": "aws", "identityOwner": "workload"}}
+    assert output.of_kind("HorizontalPodAutoscaler") == [
+        o for o in output.of_kind("HorizontalPodAutoscaler") if o["metadata"]["name"].endswith("api-hpa")
+    ]
+    for obj in (scaled, auth):
+        assert document_errors(obj) == []
+
+
+def test_the_vendored_crd_refuses_what_keda_refuses():
+    """The validation that accepts our TriggerAuthentication is not vacuous."""
+    bad = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": {"name": "x"},
+        "spec": {"podIdentity": {"provider": "aws", "identityOwner": "somebody"}},
+    }
+    assert document_errors(bad) != []
+
+
+def test_a_queue_behind_a_vpc_endpoint_opens_only_that_endpoint(tmp_path):
+    queue = dataclasses.replace(QUEUE, endpoint=Peer(cidrs=("10.50.0.0/24",)))
+    env = dataclasses.replace(STAGING, identity=IRSA, queue=queue)
+    specs = policies(synthesize_environments((env,), tmp_path)["staging"])
+    worker = egress_ports(specs["staging-gorax-worker"])
+    assert (str([{"ipBlock": {"cidr": "10.50.0.0/24"}}]), 443) in worker
+
+
+# -- the migrator ----------------------------------------------------------------------------------------
+
+
+def test_a_configuration_naming_no_migrator_is_refused_with_what_to_build():
+    allowed = errors(PRODUCTION, contract=AppContract())["contract.migration.repository"]
+    assert "cmd/migrate" in allowed and "no published Gorax image contains /app/migrate" in allowed
+    assert "docs/migration.md#building-the-migrator-image" in allowed
+
+
+def test_the_migrator_follows_the_release_tag_previews_included(synthesized):
+    preview = preview_environment(Preview(name="pr-9", owner="a", expires="2030-01-01", api_tag="pr-9"), DEVELOPMENT)
+    assert preview.contract.migration.image_for(preview.api.image).tag == "pr-9"
+    for output in synthesized.values():
+        env = output.env
+        (job,) = output.of_kind("Job")
+        (container,) = containers(job["spec"]["template"])
+        image = Image(repository=env.contract.migration.repository, tag=env.api.image.tag)
+        assert container["image"] == image.reference
+        assert container["command"] == ["/app/migrate"] and container["args"] == ["up"]
+        assert container["workingDir"] == "/app"
+        assert [e["name"] for e in container["env"] if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]] == [
+            "DATABASE_URL"
+        ]
+
+
+def test_a_digest_only_release_needs_the_migrators_own_image():
+    digest = Image(repository=PRODUCTION.api.image.repository, digest="sha256:" + "d" * 64)
+    allowed = errors(PRODUCTION, api=dataclasses.replace(PRODUCTION.api, image=digest))["contract.migration.image"]
+    assert "no tag for the migrator's to follow" in allowed
+    migrator = Migrator(image=Image(repository="gorax/gorax-migrate", tag="latest"))
+    assert "immutable" in errors(PRODUCTION, contract=AppContract(migration=migrator))["contract.migration.image.tag"]
+
+
+# -- tracing -------------------------------------------------------------------------------------------------
+
+
+def test_only_tracing_variables_that_take_effect(environment):
+    variables = {
+        e["name"] for _, template in pod_templates(environment.objects) for c in containers(template) for e in c["env"]
+    }
+    assert {v for v in variables if v.startswith("OTEL_")} <= {"OTEL_RESOURCE_ATTRIBUTES"}
+    assert {"TRACING_ENABLED", "TRACING_ENDPOINT", "TRACING_SAMPLE_RATE", "TRACING_SERVICE_NAME"} <= variables
+
+
+@pytest.mark.parametrize(
+    "tracing,field,allowed",
+    [
+        ({"endpoint": "https://otel.observability.svc:4317"}, "tracing.endpoint", "without TLS"),
+        ({"protocol": "http/protobuf"}, "tracing.protocol", "otlptracegrpc"),
+    ],
+)
+def test_tracing_the_binaries_cannot_do_is_refused(tracing, field, allowed):
+    assert allowed in errors(STAGING, tracing=dataclasses.replace(STAGING.tracing, **tracing))[field]
