@@ -12,9 +12,12 @@ import pytest
 from gorax_constructs.configuration.contract import API, WORKER, AppContract, Metrics, Probes, Process
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.naming import Naming
-from gorax_constructs.environments import BASE, PRODUCTION
 
+from . import fixture_catalog as fixture
+from .conftest import synthesize_environments
 from .k8s_objects import containers, pod_templates
+
+PRODUCTION = fixture.PRODUCTION
 
 # What each binary serves, by the executable the release image holds (root Dockerfile: /app/gorax, /app/worker).
 SERVED = {
@@ -28,7 +31,7 @@ SERVED = {
         "paths": {"/health/live", "/health/ready", "/health"},
     },
 }
-GUIDE_ONLY = ("gorax/api", "gorax/worker", "parentbased_traceidratio", "OTEL_EXPORTER_OTLP_ENDPOINT")
+GUIDE_ONLY = ("image: gorax/api:", "image: gorax/worker:", "parentbased_traceidratio", "OTEL_EXPORTER_OTLP_ENDPOINT")
 """Guide values no binary uses (``app-env-contract.md``): they must not reach the output."""
 
 
@@ -115,31 +118,40 @@ def test_the_guide_values_are_nowhere_in_the_output(environment):
                 assert not paths & {"/health/live", "/health/ready"}
 
 
-def test_one_release_image_runs_both_components(synthesized):
-    output = synthesized["production"]
-    images = {c["image"] for _, t in pod_templates(output.objects) for c in containers(t) if "livenessProbe" in c}
-    assert images == {PRODUCTION.api.image.reference} and PRODUCTION.api.image == PRODUCTION.worker.image
+def test_one_release_image_runs_both_components(tmp_path):
+    """Upstream's one image holds both binaries: the command, not the image, tells them apart."""
+    staging = fixture.STAGING
+    env = dataclasses.replace(staging, worker=dataclasses.replace(staging.worker, image=staging.api.image))
+    output = synthesize_environments((env,), tmp_path)[env.name]
+    running = {
+        c["image"]: c["command"]
+        for _, t in pod_templates(output.objects)
+        for c in containers(t)
+        if "livenessProbe" in c
+    }
+    assert list(running) == [env.api.image.reference]
+    commands = sorted(c["command"][0] for _, t in pod_templates(output.objects) for c in containers(t) if "ports" in c)
+    assert commands == ["/app/gorax", "/app/worker"]
 
 
 def test_a_worker_build_that_serves_metrics_gets_a_pod_monitor(tmp_path):
     """One setting: the contract's worker metrics. Same port as the health server, or its own."""
-    from .conftest import synthesize_environments
-
     for port, port_name in ((8081, "health"), (9090, "metrics")):
-        worker = dataclasses.replace(BASE.contract.worker, metrics=Metrics(port=port))
-        env = dataclasses.replace(PRODUCTION, contract=dataclasses.replace(BASE.contract, worker=worker))
-        output = synthesize_environments((env,), tmp_path / str(port))["production"]
+        worker = dataclasses.replace(PRODUCTION.contract.worker, metrics=Metrics(port=port))
+        env = dataclasses.replace(PRODUCTION, contract=dataclasses.replace(PRODUCTION.contract, worker=worker))
+        output = synthesize_environments((env,), tmp_path / str(port))[env.name]
         (monitor,) = output.of_kind("PodMonitor")
         (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
         assert (endpoint["port"], endpoint["path"]) == (port_name, "/metrics")
-        (policy,) = [p for p in output.of_kind("NetworkPolicy") if p["metadata"]["name"] == "prod-gorax-worker"]
+        policy = output.get("NetworkPolicy", Naming(env).name("worker"))
         assert [port_name] == [p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]]
 
 
-def test_without_worker_metrics_nothing_may_reach_the_workers(synthesized):
-    output = synthesized["production"]
-    assert output.of_kind("PodMonitor") == []
-    (policy,) = [p for p in output.of_kind("NetworkPolicy") if p["metadata"]["name"] == "prod-gorax-worker"]
+def test_without_worker_metrics_nothing_may_reach_the_workers(environment):
+    if environment.env.contract.worker.metrics is not None:
+        pytest.skip(f"{environment.env.name}: a build whose workers serve metrics")
+    assert environment.of_kind("PodMonitor") == []
+    policy = environment.get("NetworkPolicy", Naming(environment.env).name("worker"))
     assert policy["spec"]["ingress"] == [] and "Ingress" in policy["spec"]["policyTypes"]
 
 
@@ -181,7 +193,7 @@ def test_without_worker_metrics_nothing_may_reach_the_workers(synthesized):
 def test_a_bad_contract_is_one_clear_error(change, field, allowed):
     with pytest.raises(ConfigError) as caught:
         dataclasses.replace(PRODUCTION, contract=change(PRODUCTION.contract))
-    assert caught.value.environment == "production"
+    assert caught.value.environment == PRODUCTION.name
     problems = {p.field: p.allowed for p in caught.value.problems}
     assert allowed in problems[field]
 
@@ -191,14 +203,12 @@ def _probes(process: Process, **paths: str) -> Process:
 
 
 def test_a_startup_probe_only_when_the_contract_names_one(tmp_path):
-    from .conftest import synthesize_environments
-
     api = dataclasses.replace(
-        BASE.contract.api, probes=Probes(liveness="/health", readiness="/ready", startup="/health")
+        PRODUCTION.contract.api, probes=Probes(liveness="/health", readiness="/ready", startup="/health")
     )
-    env = dataclasses.replace(PRODUCTION, contract=dataclasses.replace(BASE.contract, api=api))
-    output = synthesize_environments((env,), tmp_path)["production"]
-    (api_deployment,) = [d for d in output.of_kind("Deployment") if d["metadata"]["name"] == "prod-gorax-api"]
+    env = dataclasses.replace(PRODUCTION, contract=dataclasses.replace(PRODUCTION.contract, api=api))
+    output = synthesize_environments((env,), tmp_path)[env.name]
+    api_deployment = output.get("Deployment", Naming(env).name("api"))
     (container,) = containers(api_deployment["spec"]["template"])
     assert container["startupProbe"]["httpGet"] == {"path": "/health", "port": "http", "scheme": "HTTP"}
     assert all(

@@ -14,12 +14,13 @@ from gorax_constructs.configuration.naming import Naming
 from gorax_constructs.configuration.network import Peer
 from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.configuration.secrets import REDIS_PASSWORD, ExternalSecrets
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.pipeline.validation import document_errors
 
+from . import fixture_catalog as fixture
 from .conftest import synthesize_environments
 from .k8s_objects import containers, pod_templates
 
+DEVELOPMENT, STAGING, PRODUCTION = fixture.DEV, fixture.STAGING, fixture.PRODUCTION
 IRSA = AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-test")
 QUEUE = SqsQueue(queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/gorax-test")
 
@@ -112,8 +113,8 @@ def test_the_api_and_the_workers_reach_exactly_the_redis_endpoint(tmp_path):
                 assert reads_redis or not names & {"REDIS_ADDRESS", "REDIS_PASSWORD"}
 
 
-def test_the_redis_password_comes_from_every_secret_source(options_synthesized, synthesized):
-    external = synthesized["production"].of_kind("ExternalSecret")[0]
+def test_the_redis_password_comes_from_every_secret_source(options_synthesized, fixture_synthesized):
+    external = fixture_synthesized[PRODUCTION.name].of_kind("ExternalSecret")[0]
     assert REDIS_PASSWORD in [d["secretKey"] for d in external["spec"]["data"]]
     sealed = options_synthesized["opt-sealed"].of_kind("SealedSecret")[0]
     assert REDIS_PASSWORD in sealed["spec"]["encryptedData"]
@@ -130,18 +131,17 @@ def test_a_redis_without_a_password_needs_no_key(tmp_path):
         secrets=ExternalSecrets(store_name="s", remote_key_prefix="gorax/staging"),
     )
     assert REDIS_PASSWORD not in env.secret_keys
-    output = synthesize_environments((env,), tmp_path)["staging"]
+    output = synthesize_environments((env,), tmp_path)[env.name]
     assert REDIS_PASSWORD not in output.text() and "REDIS_PASSWORD" not in output.text()
 
 
 # -- the SQS queue -------------------------------------------------------------------------------------------
 
 
-def test_the_queue_is_off_by_default_and_the_worker_polls_the_database(synthesized):
-    for output in synthesized.values():
-        config = [c for c in output.of_kind("ConfigMap") if c["metadata"]["name"].endswith("-gorax-config")][0]
-        assert config["data"]["queue-enabled"] == "false"
-        assert "AWS_SQS_QUEUE_URL" not in output.text()
+def test_without_a_queue_the_worker_polls_the_database(environment):
+    config = environment.get("ConfigMap", Naming(environment.env).name("config"))
+    assert config["data"]["queue-enabled"] == ("true" if environment.env.queue else "false")
+    assert ("AWS_SQS_QUEUE_URL" in environment.text()) == (environment.env.queue is not None)
 
 
 @pytest.mark.parametrize(
@@ -191,8 +191,8 @@ def test_the_worker_reads_the_queue_and_keda_reads_it_with_the_workers_role(tmp_
         queue=dataclasses.replace(QUEUE, dlq_url=QUEUE.queue_url + "-dlq"),
         worker=_scaled(STAGING.worker, "keda-aws-sqs"),
     )
-    output = synthesize_environments((public,), tmp_path)["staging"]
-    config = [c for c in output.of_kind("ConfigMap") if c["metadata"]["name"] == "staging-gorax-config"][0]["data"]
+    output = synthesize_environments((public,), tmp_path)[public.name]
+    config = output.get("ConfigMap", Naming(public).name("config"))["data"]
     assert (config["queue-enabled"], config["aws-sqs-queue-url"], config["aws-region"]) == (
         "true",
         QUEUE.queue_url,
@@ -236,8 +236,8 @@ def test_the_vendored_crd_refuses_what_keda_refuses():
 def test_a_queue_behind_a_vpc_endpoint_opens_only_that_endpoint(tmp_path):
     queue = dataclasses.replace(QUEUE, endpoint=Peer(cidrs=("10.50.0.0/24",)))
     env = dataclasses.replace(STAGING, identity=IRSA, queue=queue)
-    specs = policies(synthesize_environments((env,), tmp_path)["staging"])
-    worker = egress_ports(specs["staging-gorax-worker"])
+    specs = policies(synthesize_environments((env,), tmp_path)[env.name])
+    worker = egress_ports(specs[Naming(env).name("worker")])
     assert (str([{"ipBlock": {"cidr": "10.50.0.0/24"}}]), 443) in worker
 
 
@@ -250,28 +250,30 @@ def test_a_configuration_naming_no_migrator_is_refused_with_what_to_build():
     assert "docs/migration.md#building-the-migrator-image" in allowed
 
 
-def test_the_migrator_follows_the_release_tag_previews_included(synthesized):
+def test_the_migrator_follows_the_release_tag_previews_included(environment):
     preview = preview_environment(Preview(name="pr-9", owner="a", expires="2030-01-01", api_tag="pr-9"), DEVELOPMENT)
     assert preview.contract.migration.image_for(preview.api.image).tag == "pr-9"
-    for output in synthesized.values():
-        env = output.env
-        (job,) = output.of_kind("Job")
-        (container,) = containers(job["spec"]["template"])
-        image = Image(repository=env.contract.migration.repository, tag=env.api.image.tag)
-        assert container["image"] == image.reference
-        assert container["command"] == ["/app/migrate"] and container["args"] == ["up"]
-        assert container["workingDir"] == "/app"
-        assert [e["name"] for e in container["env"] if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]] == [
-            "DATABASE_URL"
-        ]
+    env = environment.env
+    (job,) = environment.of_kind("Job")
+    (container,) = containers(job["spec"]["template"])
+    migrator = env.contract.migration
+    if migrator.image is None:
+        assert container["image"] == Image(repository=migrator.repository, tag=env.api.image.tag).reference
+    else:
+        assert container["image"] == migrator.image.reference
+    assert container["command"] == list(migrator.command) and container["args"] == list(migrator.args)
+    assert container["workingDir"] == migrator.working_dir
+    secret_env = [e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})]
+    assert secret_env == ["DATABASE_URL"]
 
 
 def test_a_digest_only_release_needs_the_migrators_own_image():
-    digest = Image(repository=PRODUCTION.api.image.repository, digest="sha256:" + "d" * 64)
-    allowed = errors(PRODUCTION, api=dataclasses.replace(PRODUCTION.api, image=digest))["contract.migration.image"]
+    assert STAGING.contract.migration.image is None  # the migrator follows the API's tag
+    digest = Image(repository=STAGING.api.image.repository, digest="sha256:" + "d" * 64)
+    allowed = errors(STAGING, api=dataclasses.replace(STAGING.api, image=digest))["contract.migration.image"]
     assert "no tag for the migrator's to follow" in allowed
     migrator = Migrator(image=Image(repository="gorax/gorax-migrate", tag="latest"))
-    assert "immutable" in errors(PRODUCTION, contract=AppContract(migration=migrator))["contract.migration.image.tag"]
+    assert "immutable" in errors(STAGING, contract=AppContract(migration=migrator))["contract.migration.image.tag"]
 
 
 # -- tracing -------------------------------------------------------------------------------------------------
