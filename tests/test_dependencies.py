@@ -296,3 +296,28 @@ def test_only_tracing_variables_that_take_effect(environment):
 )
 def test_tracing_the_binaries_cannot_do_is_refused(tracing, field, allowed):
     assert allowed in errors(STAGING, tracing=dataclasses.replace(STAGING.tracing, **tracing))[field]
+
+
+# -- nothing else new ------------------------------------------------------------------------------------------
+
+
+def _destinations(env) -> dict[str, list[tuple[str, list]]]:
+    """component -> the (peers, ports) each may reach, built from the configuration, not from the output."""
+    net = env.network
+    database = (str(net.database.peers()), [net.database_port])
+    otlp = (str(net.otel_collector.peers()), [4317, 4318])
+    redis = (str(env.redis.peers()), [env.redis.endpoint_port])
+    public = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}]
+    external = (str(public), list(net.external_ports))
+    worker = [database, redis]
+    if env.queue is not None:
+        worker.append((str(env.queue.endpoint.peers() if env.queue.endpoint else public), [443]))
+    return {"api": [database, redis, otlp], "worker": [*worker, otlp, external], "migration": [database]}
+
+
+def test_each_component_reaches_the_database_redis_and_nothing_else_new(environment):
+    naming = Naming(environment.env)
+    for component, expected in _destinations(environment.env).items():
+        spec = environment.get("NetworkPolicy", naming.name(component))["spec"]
+        actual = [(str(rule["to"]), [p["port"] for p in rule["ports"]]) for rule in spec["egress"]]
+        assert actual == expected, component

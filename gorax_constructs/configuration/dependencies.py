@@ -13,10 +13,15 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
+from .identity import AwsIrsa
 from .network import Peer, namespace_labels
+
+if TYPE_CHECKING:
+    from .model import EnvironmentConfig
 
 REDIS_DEFAULT_PORT = 6379
 REDIS_URL = re.compile(r"(?P<scheme>rediss?)://(?P<host>[^:/]+)(?::(?P<port>[0-9]{1,5}))?(?:/(?P<db>[0-9]{1,2}))?")
@@ -209,3 +214,43 @@ class SqsQueue:
                 )
         if self.endpoint is not None:
             yield from (p.under("endpoint") for p in self.endpoint.problems())
+
+
+def dependency_problems(env: EnvironmentConfig) -> Iterator[Problem]:
+    """Redis, the queue, the SQS scaler and the migrator image, as the rest of the environment needs them."""
+    if env.redis is None:
+        yield Problem(
+            "redis",
+            None,
+            "Redis(address='<host>:<port>'): the API's /ready pings Redis (internal/api/handlers/health.go), "
+            "so without one the API is never Ready; the workers keep per-tenant limits in it",
+        )
+    else:
+        yield from (p.under("redis") for p in env.redis.problems())
+    if env.queue is not None:
+        yield from (p.under("queue") for p in env.queue.problems())
+        if not isinstance(env.identity, AwsIrsa):
+            yield Problem(
+                "identity",
+                env.identity,
+                "AwsIrsa(role_arn=...) with queue set: the worker reads SQS with the pods' IAM role (no keys)",
+            )
+    queue_depth = env.worker.autoscaling.queue_depth
+    if queue_depth is not None and queue_depth.implementation == "keda-aws-sqs" and env.queue is None:
+        yield Problem(
+            "worker.autoscaling.queue_depth.implementation",
+            "keda-aws-sqs",
+            "'prometheus-adapter' or 'keda' unless queue=SqsQueue(...) is set (the SQS scaler reads that queue)",
+        )
+    migrator = env.contract.migration
+    if not list(migrator.problems()) and migrator.image_for(env.api.image) is None:
+        yield Problem(
+            "contract.migration.image",
+            None,
+            f"an Image(...) of the migrator: the API image ({env.api.image.reference}) has no tag for the "
+            "migrator's to follow (or give the API image a tag besides its digest)",
+        )
+    else:
+        image = migrator.image_for(env.api.image)
+        if image is not None:
+            yield from (p.under("contract.migration.image") for p in image.problems(env.tier))

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .contract import AppContract
-from .dependencies import Redis, SqsQueue
+from .dependencies import Redis, SqsQueue, dependency_problems
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem
 from .fieldtypes import all_problems
 from .gitops import ArgoCdTarget
-from .identity import IDENTITY_TYPES, AwsIrsa, WorkloadIdentity
+from .identity import IDENTITY_TYPES, WorkloadIdentity
 from .image import COMMIT_SHA_TAG, IMAGE_DIGEST, IMAGE_REPOSITORY, IMAGE_TAG, PINNED_VERSION, Image  # noqa: F401 (re-exported)
 from .monitoring import MonitoringConfig
 from .network import NetworkConfig
@@ -416,7 +416,7 @@ class EnvironmentConfig:
         yield from (p.under("secrets") for p in self.secrets.problems(self.secret_keys))
         yield from self._identity_problems()
         yield from (p.under("contract") for p in self.contract.problems())
-        yield from self._dependency_problems()
+        yield from dependency_problems(self)
         if self.api.autoscaling.queue_depth is not None:
             yield Problem(
                 "api.autoscaling.queue_depth",
@@ -442,44 +442,6 @@ class EnvironmentConfig:
                 True,
                 "False in a preview: the previews' dashboard and rules live in one permanent environment",
             )
-
-    def _dependency_problems(self) -> Iterator[Problem]:
-        if self.redis is None:
-            yield Problem(
-                "redis",
-                None,
-                "Redis(address='<host>:<port>'): the API's /ready pings Redis (internal/api/handlers/health.go), "
-                "so without one the API is never Ready; the workers keep per-tenant limits in it",
-            )
-        else:
-            yield from (p.under("redis") for p in self.redis.problems())
-        if self.queue is not None:
-            yield from (p.under("queue") for p in self.queue.problems())
-            if not isinstance(self.identity, AwsIrsa):
-                yield Problem(
-                    "identity",
-                    self.identity,
-                    "AwsIrsa(role_arn=...) with queue set: the worker reads SQS with the pods' IAM role (no keys)",
-                )
-        queue_depth = self.worker.autoscaling.queue_depth
-        if queue_depth is not None and queue_depth.implementation == "keda-aws-sqs" and self.queue is None:
-            yield Problem(
-                "worker.autoscaling.queue_depth.implementation",
-                "keda-aws-sqs",
-                "'prometheus-adapter' or 'keda' unless queue=SqsQueue(...) is set (the SQS scaler reads that queue)",
-            )
-        migrator = self.contract.migration
-        if not list(migrator.problems()) and migrator.image_for(self.api.image) is None:
-            yield Problem(
-                "contract.migration.image",
-                None,
-                f"an Image(...) of the migrator: the API image ({self.api.image.reference}) has no tag for the "
-                "migrator's to follow",
-            )
-        else:
-            image = migrator.image_for(self.api.image)
-            if image is not None:
-                yield from (p.under("contract.migration.image") for p in image.problems(self.tier))
 
     def _identity_problems(self) -> Iterator[Problem]:
         if self.identity is not None:
