@@ -215,6 +215,10 @@ WORKER = Process(
 class AppContract:
     """The contract of the three Gorax processes: ``api``, ``worker`` and the ``migration`` hook.
 
+    The images the API and the workers run are the components' (``api.image``, ``worker.image``, from
+    ``images.yaml``): upstream releases one image holding both binaries, so both normally name the same
+    reference and the ``command`` tells them apart. The migrator's image is the contract's.
+
     ``worker.metrics`` is ``None`` with the upstream binaries: set ``Metrics(port=...)`` for a build that
     serves worker metrics and the PodMonitor (and its NetworkPolicy allowance) appear.
     """
