@@ -305,15 +305,16 @@ def start_cli(root: Path) -> dict[str, Run | Chain]:
 
 
 README = REPO / "README.md"
-RECIPE = "### Adding an environment"
+COMMON_TASKS = REPO / "docs" / "common-tasks.md"
+RECIPE = "\n## Adding an environment\n"
 SKIPPED = ("git status", "make test")
 """Recipe commands the test does not run: the copy has no .git (the test checks what `git status` would
 show), and `make test` is the suite this test is part of."""
 
 
 def recipe_blocks() -> tuple[str, list[str]]:
-    """The README recipe's Python block and its shell commands."""
-    section = README.read_text().split(RECIPE, 1)[1].split("\n### ", 1)[0]
+    """The recipe's Python block and its shell commands (docs/common-tasks.md, "Adding an environment")."""
+    section = COMMON_TASKS.read_text().split(RECIPE, 1)[1].split("\n## ", 1)[0]
     (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
     (shell,) = re.findall(r"```bash\n(.*?)```", section, re.S)
     commands = [line.split("  #", 1)[0].strip() for line in shell.splitlines()]
@@ -355,7 +356,7 @@ def apply_block(source: str, block: str) -> str:
 
 
 def start_recipe(root: Path) -> Chain:
-    """The README's "Adding an environment", as written, in a copy of the project."""
+    """docs/common-tasks.md's "Adding an environment", as written, in a copy of the project."""
     python, commands = recipe_blocks()
 
     def apply(project: Path) -> None:

@@ -1,6 +1,6 @@
-"""The README is tested: its recipe runs as written, and its tables list what the repository holds.
+"""The README and docs/ are tested: the recipe runs as written, and their tables list what the repository holds.
 
-"Adding an environment" runs in a copy of the project (started at the session's start by
+"Adding an environment" (docs/common-tasks.md) runs in a copy of the project (started at the session's start by
 tests/end_to_end.py): its Python block applied to environments.py, then each of its commands but
 `git status` (checked here instead) and `make test` (this suite). Cost: ~6 s of CPU on the second
 core: `bin/gorax image set` and `bin/gorax synth` (~0.7 s and ~1.3 s) and the snapshot and envdoc
@@ -13,10 +13,12 @@ import subprocess
 
 from .end_to_end import README, REPO, apply_block, recipe_blocks, tree
 
+CONFIGURATION = REPO / "docs" / "configuration.md"
 
-def table(heading: str) -> list[list[str]]:
-    """The rows (cells) of the first table after ``heading``."""
-    section = README.read_text().split(f"\n{heading}\n", 1)[1]
+
+def table(page, heading: str) -> list[list[str]]:
+    """The rows (cells) of the first table after ``heading`` in ``page``."""
+    section = page.read_text().split(f"\n{heading}\n", 1)[1]
     rows = re.search(r"^\|.*?(?=\n\n|\n[^|])", section, re.S | re.M)
     assert rows, f"no table under {heading}"
     lines = [line for line in rows.group(0).splitlines() if not line.startswith("|---")]
@@ -33,7 +35,7 @@ def top_level_entries() -> set[str]:
 
 
 def test_layout_table_lists_every_top_level_file_and_folder():
-    listed = {path.split("/", 1)[0] for row in table("## Layout") for path in re.findall(r"`([^`]+)`", row[0])}
+    listed = {path.split("/", 1)[0] for row in table(README, "## Layout") for path in re.findall(r"`([^`]+)`", row[0])}
     assert top_level_entries() - listed == set()
 
 
@@ -42,7 +44,7 @@ def test_network_policy_table_lists_every_policy_in_dist():
         re.sub(r"^NetworkPolicy\.[a-z0-9-]+?-gorax-", "", path.name).removesuffix(".k8s.yaml")
         for path in REPO.glob("dist/**/NetworkPolicy.*.k8s.yaml")
     }
-    rows = {re.match(r"`([^`]+)`", row[0]).group(1) for row in table("## Network policies")}
+    rows = {re.match(r"`([^`]+)`", row[0]).group(1) for row in table(CONFIGURATION, "## Network policies")}
     assert names and names - rows == set()
 
 
@@ -56,7 +58,7 @@ def test_recipe_block_applies_to_environments_py():
     assert commands[-1] == "make test"
 
 
-def test_adding_an_environment_as_the_readme_says(end_to_end):
+def test_adding_an_environment_as_the_docs_say(end_to_end):
     chain = end_to_end["readme-recipe"]
     steps = chain.result()
     _, commands = recipe_blocks()

@@ -178,7 +178,7 @@ def provided_secret_keys(environment):
             for es in environment.of_kind("ExternalSecret")
             for d in es["spec"]["data"]
         }
-    # existing: the out-of-band Secret documented in the README
+    # existing: the out-of-band Secret documented in docs/secrets-and-identity.md
     return {(naming.name("secrets"), key) for key in KEYS}
 
 
