@@ -9,7 +9,9 @@ from gorax_constructs.configuration.contract import AppContract, Migrator
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.model import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
 from gorax_constructs.configuration.network import Peer
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
+
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PRODUCTION, STAGING
 
 
 def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:

@@ -137,7 +137,7 @@ def sqs_trigger_authentication(naming: Naming, component: Component) -> dict[str
     ``AwsIrsa``) and assumes it with the KEDA operator's own credentials (kedacore/keda
     pkg/scaling/resolver/scale_resolvers.go ``ResolveAuthRefAndPodIdentity``;
     apis/keda/v1alpha1/triggerauthentication_types.go ``AuthPodIdentity``). So the role's trust policy must
-    allow the KEDA operator's role to ``sts:AssumeRole`` it (README, "Autoscaling on queue depth").
+    allow the KEDA operator's role to ``sts:AssumeRole`` it (docs/configuration.md, "Autoscaling on queue depth").
     """
     return {
         "apiVersion": KEDA_API,
@@ -165,8 +165,8 @@ def autoscaler(
         return objects
     metrics = [_utilization("cpu", scaling.cpu_utilization), _utilization("memory", scaling.memory_utilization)]
     if queue is not None:
-        # Served by Prometheus Adapter's external metrics API (README "Autoscaling on queue depth"
-        # has the rule): the adapter scopes the query to this HPA's namespace.
+        # Served by Prometheus Adapter's external metrics API (docs/configuration.md, "Autoscaling
+        # on queue depth", has the rule): the adapter scopes the query to this HPA's namespace.
         metrics.append(
             {
                 "type": "External",
