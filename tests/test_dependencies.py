@@ -325,3 +325,19 @@ def test_each_component_reaches_the_database_redis_and_nothing_else_new(environm
         spec = environment.get("NetworkPolicy", naming.name(component))["spec"]
         actual = [(str(rule["to"]), [p["port"] for p in rule["ports"]]) for rule in spec["egress"]]
         assert actual == expected, component
+
+
+# -- docs/environments.md --------------------------------------------------------------------------------------
+
+
+def test_the_environments_page_shows_redis_the_queue_and_the_migrator(options_synthesized, fixture_synthesized):
+    from .test_envdoc import render, table
+
+    outputs = [*fixture_synthesized.values(), *options_synthesized.values()]
+    rows = table(render(outputs))
+    for i, output in enumerate(outputs):
+        env = output.env
+        assert rows["Redis"][i] == f"`{env.redis.redis_address}` db {env.redis.database}"
+        queue = f"SQS `{env.queue.queue_url}`" if env.queue else "the database (workers poll it)"
+        assert rows["work queue"][i] == queue
+        assert rows["migrator image"][i] == f"`{env.contract.migration.image_for(env.api.image).reference}`"

@@ -629,6 +629,37 @@ def _identity(view: EnvironmentView) -> str:
     return "<br>".join(found) or NONE
 
 
+def _app_setting(view: EnvironmentView, key: str) -> str | None:
+    """A key of the application ConfigMap (the one the workloads' ``configMapKeyRef`` entries name)."""
+    names = {
+        ref["name"]
+        for w in view.workloads
+        for c in w.containers
+        for e in c.get("env") or []
+        if (ref := (e.get("valueFrom") or {}).get("configMapKeyRef"))
+    }
+    for config in view.of_kind("ConfigMap"):
+        if config["metadata"]["name"] in names and key in (config.get("data") or {}):
+            return str(config["data"][key])
+    return None
+
+
+def _redis(view: EnvironmentView) -> str:
+    address = _app_setting(view, "redis-address")
+    return f"{_code(address)} db {_app_setting(view, 'redis-db') or '0'}" if address else NONE
+
+
+def _queue(view: EnvironmentView) -> str:
+    if _app_setting(view, "queue-enabled") != "true":
+        return "the database (workers poll it)"
+    return f"SQS {_code(_app_setting(view, 'aws-sqs-queue-url') or '?')}"
+
+
+def _migrator(view: EnvironmentView) -> str:
+    images = [c.get("image", "?") for w in view.workloads if w.kind == "Job" for c in w.containers]
+    return "<br>".join(_code(i) for i in images) or NONE
+
+
 def _tracing(view: EnvironmentView) -> str:
     ratios: dict[str, str] = {}
     for component, workload in sorted(view.deployments.items(), key=lambda item: _component_rank(item[0])):
@@ -712,6 +743,7 @@ def _rows(views: Sequence[EnvironmentView]) -> list[tuple[str, list[str]]]:
     rows += per_role("CORS allowed origins ({} host)", _cors)
     rows += per_role("rate limit ({} host)", _rate_limit)
     rows += [("secret source", each(_secret_source)), ("workload identity", each(_identity))]
+    rows += [("Redis", each(_redis)), ("work queue", each(_queue)), ("migrator image", each(_migrator))]
     rows += [("tracing sample ratio", each(_tracing))]
     return rows + _alert_rows(views)
 
