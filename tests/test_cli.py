@@ -44,8 +44,8 @@ def test_previews_commands_edit_only_their_entries(end_to_end):
     assert collide.code == 1
     assert collide.files["previews.yaml"] == add.files["previews.yaml"]
     assert collide.stderr.splitlines()[-1].startswith(
-        "gorax: previews.yaml not changed: previews.yaml, line 14: preview 'staging' collides with the permanent "
-        "environment 'staging'"
+        "gorax: previews.yaml not changed: previews.yaml, line 14: environment 'staging': name = 'staging' is not "
+        "allowed: a name starting with 'pr-'"
     )
 
     assert listing.code == 0

@@ -72,9 +72,8 @@ def test_adding_an_environment_as_the_readme_says(end_to_end):
     changed = sorted(name for name in before if after.get(name) != before[name])
     added = sorted(name for name in after if name not in before)
     # What the recipe says `git status --short dist/` shows: new files; changed only in dist/argocd/, the
-    # kustomization and the AppProjects (a new destination; the previews' project denies its namespace).
+    # kustomization and its project (a new destination and Namespace name; the previews' project is unchanged).
     assert changed == [
-        "argocd/AppProject.gorax-previews.k8s.yaml",
         "argocd/AppProject.gorax.k8s.yaml",
         "argocd/kustomization.yaml",
     ]

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
 from ..extensions import EXTENSIONS, Extension
-from ..parts.argocd import ARGOCD_CM_PATCH, ArgoCdApplications, Kind, argocd_cm_patch, group_kind
+from ..parts.argocd import ARGOCD_CM_PATCH, NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, argocd_cm_patch, group_kind
 from ..parts.chart import EnvironmentChart
 from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name
 from . import policies
@@ -176,14 +176,14 @@ def synth_catalog(
         emit(EnvironmentChart(app, env), env.name, env)
     for env in catalog.previews:
         emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}", env)
-    # Each AppProject allows exactly the kinds its environments emit; the previews' project also those of a
-    # preview built in an App of its own and never written, so the kinds are right before the first preview.
-    probe = EnvironmentChart(cdk8s.App(), catalog.preview_probe())
-    kinds: dict[str, set[Kind]] = {catalog.preview_target.project: {group_kind(body) for body in probe.to_json()}}
+    # The AppProjects permit every kind any option emits (parts/argocd.py); a kind missing there would make
+    # Argo CD refuse the sync, so it is a synth error here.
     for chart_output in outputs:
-        if chart_output.env is not None:
-            project = kinds.setdefault(chart_output.env.argocd.project, set())
-            project.update(group_kind(body) for body in chart_output.objects)
+        for kind in sorted({group_kind(body) for body in chart_output.objects} - {NAMESPACE, *NAMESPACED_KINDS}):
+            problems.append(
+                f"{chart_output.folder}: kind {kind[1]} ({kind[0] or 'core'}) is not in NAMESPACED_KINDS "
+                "(gorax_constructs/parts/argocd.py), so the AppProjects would refuse it: add it there"
+            )
     argocd = ManifestChart(app, ARGOCD_FOLDER)
     ArgoCdApplications(
         argocd,
@@ -191,7 +191,6 @@ def synth_catalog(
         gitops=catalog.gitops,
         environments=catalog.permanent,
         previews=catalog.preview_target,
-        kinds=kinds,
     )
     emit(argocd, ARGOCD_FOLDER, None)
     if not export:
