@@ -22,7 +22,7 @@ from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
 
 from .argocd_project import is_destination_permitted, is_group_kind_name_permitted
 from .conftest import synthesize
-from .option_environments import OPTION_ENVIRONMENTS
+from .every_option import synthesize_every_option
 
 K8S = "https://kubernetes.default.svc"
 EKS = "https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com"
@@ -248,28 +248,12 @@ def test_every_application_is_permitted_by_its_project(layout):
 
 @pytest.fixture(scope="module")
 def every_option(tmp_path_factory):
-    """Every option at once: the option environments (each secret source, identity and scaling), the catalog's
-    tiers in both edge modes, a preview."""
-    gateway = tuple(
-        replace(
-            env,
-            name=f"gw-{env.name}",
-            prefix=f"gw-{env.prefix}",
-            namespace=f"gorax-gw-{env.name}",
-            api_host=f"api.gw-{env.name}.gorax.io",
-            webhooks_host=f"webhooks.gw-{env.name}.gorax.io",
-            edge=replace(env.edge, mode="gateway-api"),
-        )
-        for env in ENVIRONMENTS
-    )
-    preview = preview_environment(Preview(name="pr-5", owner="ci", expires="2030-01-01"), DEVELOPMENT)
-    catalog = Catalog(permanent=(*ENVIRONMENTS, *OPTION_ENVIRONMENTS, *gateway), previews=(preview,))
-    return synthesize(catalog, tmp_path_factory.mktemp("every-option"))
+    return synthesize_every_option(tmp_path_factory)
 
 
 def test_the_projects_permit_every_kind_any_option_emits_and_nothing_else(every_option):
     """Project before environment: switching an option never needs a project change in the same commit."""
-    emitted = {group_kind(o) for output in every_option.values() for o in output.objects}
+    emitted = {group_kind(o) for output in every_option[0].values() for o in output.objects}
     assert emitted - {("", "Namespace")} == NAMESPACED_KINDS
 
 

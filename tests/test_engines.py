@@ -25,15 +25,12 @@ from gorax_constructs.configuration.quantities import cpu_millicores, memory_byt
 from gorax_constructs.configuration.syncwaves import HOOK, SYNC_OPTIONS, SYNC_WAVE
 from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.parts.argocd import (
-    ARGOCD_CM_PATCH,
-    HPA_HEALTH_KEY,
-    HPA_HEALTH_LUA,
     MANIFEST_GENERATE_PATHS,
     RETRY_LIMIT,
     group_kind,
 )
 from gorax_constructs.parts.edge import CLUSTER_ISSUER
-from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
+from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
 from gorax_constructs.pipeline.validation import custom_resource_errors
 
 from .conftest import CATALOG, REPO, synthesize_environments
@@ -309,19 +306,7 @@ def test_production_can_live_in_its_own_cluster_and_project(tmp_path):
         replace(PRODUCTION, argocd=ArgoCdTarget(cluster="Prod_EU"))
 
 
-# -- 8. HPA health override --------------------------------------------------------------------------------------
-
-
-def test_the_hpa_health_override_ships_as_a_patch_no_sync_applies(synth_root, synthesized):
-    folder = synth_root / ARGOCD_FOLDER
-    patch = yaml.safe_load((folder / ARGOCD_CM_PATCH).read_text())
-    assert set(patch) == {"data"}  # a merge patch: no kind/name, so it can never replace argocd-cm
-    assert patch["data"][HPA_HEALTH_KEY] == HPA_HEALTH_LUA
-    assert ARGOCD_CM_PATCH not in yaml.safe_load((folder / KUSTOMIZATION).read_text())["resources"]
-    # gitops-engine's isDegraded reasons that are normal after a rollout are the override's "transient" ones.
-    for reason in ("FailedGetScale", "FailedGetResourceMetric", "FailedGetPodsMetric", "FailedGetExternalMetric"):
-        assert f"{reason} = true" in HPA_HEALTH_LUA
-    assert HPA_HEALTH_LUA.strip() in (REPO / "README.md").read_text()
+# -- 8. HPA health override: tests/test_argocd_health.py -------------------------------------------------------
 
 
 # -- 9. Image tags ------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
 from ..extensions import EXTENSIONS, Extension
-from ..parts.argocd import ARGOCD_CM_PATCH, NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, argocd_cm_patch, group_kind
+from ..parts.argocd import NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, group_kind
 from ..parts.chart import EnvironmentChart
 from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name
 from . import policies
@@ -193,8 +193,6 @@ def synth_catalog(
         previews=catalog.preview_target,
     )
     emit(argocd, ARGOCD_FOLDER, None)
-    if not export:
-        output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
     output.finish()
     if problems:
         raise InvalidOutput("\n".join(problems))
