@@ -166,8 +166,8 @@ def test_a_wildcard_covers_one_label_only():
 
 def test_preview_routes_attach_to_the_wildcard_listener_by_hostname():
     preview = preview_environment(Preview(name="pr-9", owner="ci", expires="2026-12-31"), DEVELOPMENT)
-    assert preview.edge.gateway.section_name == ""
-    assert preview.edge.gateway.reference().get("sectionName") is None
+    listener = preview.edge.listener(preview.api_host)
+    assert (listener.name, listener.hostname) == (f"wildcard.{DEVELOPMENT.api_host}", f"*.{DEVELOPMENT.api_host}")
 
 
 # -- 4. Previews delivered by an ApplicationSet; quotas ---------------------------------------------------------

@@ -109,12 +109,8 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
     webhooks_host = HOST_PATTERN.format(preview=preview.name, host=development.webhooks_host)
     # One wildcard for every preview, issued once by the platform (DNS-01): no ACME order per preview.
     wildcard = WildcardTls(dns_names=tuple(WILDCARD_PATTERN.format(host=h) for h in development.hosts))
-    edge = replace(
-        development.edge,
-        tls=wildcard,
-        # No listener name: the route attaches to the Gateway's listener whose hostname (the wildcard) matches.
-        gateway=replace(development.edge.gateway, section_name=""),
-    )
+    # Gateway mode: the routes attach to the wildcard's listener (EdgeConfig.listener).
+    edge = replace(development.edge, tls=wildcard)
     return replace(
         development,
         name=preview.name,
