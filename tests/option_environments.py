@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, GkeWorkloadIdentity
+from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, CloudApis, GkeWorkloadIdentity
 from gorax_constructs.configuration.model import EnvironmentConfig, QueueDepth
 from gorax_constructs.configuration.secrets import KEYS, CsiSecretStore, SealedSecrets
 from gorax_constructs.environments import STAGING
@@ -44,7 +44,10 @@ SEALED = _option(
 
 AWS = _option(
     "opt-aws",
-    identity=AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-opt-aws"),
+    # The pods call STS and SQS through interface VPC endpoints in this subnet (identity.CloudApis).
+    identity=AwsIrsa(
+        role_arn="arn:aws:iam::123456789012:role/gorax-opt-aws", cloud_apis=CloudApis(cidrs=("10.0.64.0/24",))
+    ),
     secrets=CsiSecretStore(provider="aws", objects=tuple((k, f"gorax/opt-aws/{k}") for k in KEYS)),
     worker=_queue("prometheus-adapter", 10),
 )

@@ -56,7 +56,7 @@ def failed(run) -> list[str]:
         ("previews-listed-twice", r"pr.yaml, line 5: preview 'pr-1' is listed twice \(also line 2\)"),
         (
             "previews-permanent-name",
-            r"pr.yaml, line 2: preview 'staging' collides with the permanent environment 'staging'",
+            r"pr.yaml, line 2: environment 'staging': name = 'staging' is not allowed: a name starting with 'pr-'",
         ),
     ],
 )

@@ -57,7 +57,8 @@ NAMESPACED_KINDS: frozenset[Kind] = frozenset(
 """Every namespaced kind an environment can emit, whatever its options (edge mode, secret source, scaling,
 tier). Both projects permit all of them, so a commit that switches an option needs no project change:
 the child Applications sync independently of ``dist/argocd/`` and would otherwise fail "not permitted
-in project" until the project's own sync. The synth refuses an emitted kind missing here."""
+in project" until the project's own sync. Kinds only an extension adds are permitted too (``extra_kinds``);
+those do change the project (README "Extending an environment")."""
 SYNC_OPTIONS = ("ServerSideApply=true", "PruneLast=true", "FailOnSharedResource=true")
 """``FailOnSharedResource``: a sync fails rather than take over an object another Application tracks."""
 
@@ -91,6 +92,7 @@ class ArgoCdApplications(ChartPart):
         gitops: GitOpsConfig,
         environments: tuple[EnvironmentConfig, ...],
         previews: ArgoCdTarget,
+        extra_kinds: dict[str, set[Kind]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         destinations: dict[str, list[Body]] = {}
@@ -102,7 +104,7 @@ class ArgoCdApplications(ChartPart):
         preview = {"name": previews.cluster, "namespace": f"{NAMESPACE_PREFIX}*"}
         destinations.setdefault(previews.project, []).append(preview)
         for project, allowed in sorted(destinations.items()):
-            self.add_manifest(app_project(gitops, project, allowed))
+            self.add_manifest(app_project(gitops, project, allowed, (extra_kinds or {}).get(project, set())))
         for env in environments:
             self.add_manifest(application(gitops, env))
         self.add_manifest(preview_application_set(gitops, previews))
@@ -121,7 +123,7 @@ def _kind_list(kinds: Iterable[Kind]) -> list[dict[str, str]]:
     return [{"group": group, "kind": kind} for group, kind in sorted(kinds)]
 
 
-def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body]) -> Body:
+def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body], extra_kinds: set[Kind]) -> Body:
     # Namespaces by name (Argo CD 3.3+; filepath.Match patterns): only the destinations' own.
     namespaces = sorted({d["namespace"] for d in destinations})
     return {
@@ -133,7 +135,7 @@ def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body]) -> Bo
             "sourceRepos": [gitops.repo_url],
             "destinations": destinations,
             "clusterResourceWhitelist": [{"group": "", "kind": "Namespace", "name": n} for n in namespaces],
-            "namespaceResourceWhitelist": _kind_list(NAMESPACED_KINDS),
+            "namespaceResourceWhitelist": _kind_list(NAMESPACED_KINDS | extra_kinds),
         },
     }
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from constructs import Construct
 
 from ..configuration.edge import IssuedTls
-from ..configuration.identity import PUBLIC_HTTPS
 from ..configuration.naming import API, COMPONENT_LABEL, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
@@ -35,10 +34,9 @@ class NetworkPolicies(ChartPart):
     - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
       HTTP(S) outside the private ranges and the metadata address (workflow steps call outside services).
     - ``<prefix>-gorax-migration``: the migration Job's pods to PostgreSQL.
-    - ``<prefix>-gorax-workload-identity`` (only with ``identity``): the API, worker and migration pods (all
-      run as the ServiceAccount that carries the identity) to where the identity's token exchange goes: GKE's
-      metadata server (169.254.169.254:80, 169.254.169.252:988), or HTTPS outside the private ranges for AWS
-      STS and Microsoft Entra ID (no fixed addresses; NetworkPolicy cannot name hosts).
+    - ``<prefix>-gorax-workload-identity`` (only with ``identity.cloud_apis``): the API and worker pods to the
+      cloud endpoints the user named (and GKE's metadata server, 169.254.169.254:80, 169.254.169.252:988);
+      never every public address (NetworkPolicy cannot name hosts).
     - ``<prefix>-gorax-acme-solver`` (``ingress-nginx`` edge): from the ingress controller to cert-manager's
       HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
       Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
@@ -82,17 +80,15 @@ class NetworkPolicies(ChartPart):
             egress=[database, otlp, external],
         )
         self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
-        if env.identity is not None:
+        if env.identity is not None and env.identity.egress:
+            # Only the named cloud endpoints (identity.cloud_apis), for the pods that call them.
             identity_egress = [
-                {
-                    "to": external["to"] if e.cidr == PUBLIC_HTTPS else [{"ipBlock": {"cidr": e.cidr}}],
-                    "ports": [{"protocol": "TCP", "port": e.port}],
-                }
+                {"to": [{"ipBlock": {"cidr": e.cidr}}], "ports": [{"protocol": "TCP", "port": e.port}]}
                 for e in env.identity.egress
             ]
-            runs_as_account = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name, MIGRATION]}
+            calls_apis = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name]}
             selector = {k: v for k, v in naming.selector(API.name).items() if k != COMPONENT_LABEL}
-            self._policy("workload-identity", selector, egress=identity_egress, expressions=[runs_as_account])
+            self._policy("workload-identity", selector, egress=identity_egress, expressions=[calls_apis])
         if env.edge.mode == "ingress-nginx" and isinstance(env.edge.tls, IssuedTls):
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
 from ..extensions import EXTENSIONS, Extension
-from ..parts.argocd import NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, group_kind
+from ..parts.argocd import NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, Kind, group_kind
 from ..parts.chart import EnvironmentChart
 from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name
 from . import policies
@@ -176,14 +176,12 @@ def synth_catalog(
         emit(EnvironmentChart(app, env), env.name, env)
     for env in catalog.previews:
         emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}", env)
-    # The AppProjects permit every kind any option emits (parts/argocd.py); a kind missing there would make
-    # Argo CD refuse the sync, so it is a synth error here.
+    # The AppProjects permit every kind any option emits (parts/argocd.py), and what extensions add.
+    extra_kinds: dict[str, set[Kind]] = {}
     for chart_output in outputs:
-        for kind in sorted({group_kind(body) for body in chart_output.objects} - {NAMESPACE, *NAMESPACED_KINDS}):
-            problems.append(
-                f"{chart_output.folder}: kind {kind[1]} ({kind[0] or 'core'}) is not in NAMESPACED_KINDS "
-                "(gorax_constructs/parts/argocd.py), so the AppProjects would refuse it: add it there"
-            )
+        if chart_output.env is not None:
+            emitted = {group_kind(body) for body in chart_output.objects} - {NAMESPACE, *NAMESPACED_KINDS}
+            extra_kinds.setdefault(chart_output.env.argocd.project, set()).update(emitted)
     argocd = ManifestChart(app, ARGOCD_FOLDER)
     ArgoCdApplications(
         argocd,
@@ -191,6 +189,7 @@ def synth_catalog(
         gitops=catalog.gitops,
         environments=catalog.permanent,
         previews=catalog.preview_target,
+        extra_kinds=extra_kinds,
     )
     emit(argocd, ARGOCD_FOLDER, None)
     output.finish()
