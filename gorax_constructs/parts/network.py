@@ -27,8 +27,8 @@ class NetworkPolicies(ChartPart):
     """Default deny in both directions, then one allow-list per component.
 
     - ``<prefix>-gorax-default-deny``: every pod, no ingress, no egress.
-    - ``<prefix>-gorax-allow-dns``: every pod may reach cluster DNS (UDP and TCP 53) -- an egress policy
-      without DNS breaks every lookup.
+    - ``<prefix>-gorax-allow-dns``: every pod may reach cluster DNS (UDP and TCP 53) in ``dns_namespace``
+      and at ``dns_cidrs`` (NodeLocal DNSCache) -- an egress policy without DNS breaks every lookup.
     - ``<prefix>-gorax-api``: from the ingress controller (or Gateway) to ``http``; from monitoring to ``http``
       (``/metrics``); to PostgreSQL and the OTLP collector.
     - ``<prefix>-gorax-worker``: from monitoring to ``metrics``; to PostgreSQL, the collector, and external
@@ -62,8 +62,9 @@ class NetworkPolicies(ChartPart):
         }
 
         self._policy("default-deny", {}, ingress=[], egress=[])
-        dns_peer = {"namespaceSelector": {"matchLabels": dict(namespace_labels(net.dns_namespace))}}
-        self._policy("allow-dns", {}, egress=[{"to": [dns_peer], "ports": [dict(p) for p in DNS_PORTS]}])
+        dns_peers = [{"namespaceSelector": {"matchLabels": dict(namespace_labels(net.dns_namespace))}}]
+        dns_peers += [{"ipBlock": {"cidr": cidr}} for cidr in net.dns_cidrs]  # NodeLocal DNSCache: host network
+        self._policy("allow-dns", {}, egress=[{"to": dns_peers, "ports": [dict(p) for p in DNS_PORTS]}])
         self._policy(
             API.name,
             naming.selector(API.name),
