@@ -8,12 +8,13 @@ import pytest
 import yaml
 
 from gorax_constructs.configuration.previews import Preview, preview_environment
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
 
 from .conftest import Synthesized, synthesize
-from .option_environments import OPTION_ENVIRONMENTS
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import OPTION_ENVIRONMENTS
+from .fixture_catalog import PERMANENT as ENVIRONMENTS
 
 
 def gateway_twin(env):
@@ -24,8 +25,8 @@ def gateway_twin(env):
         name=name,
         prefix=f"gw-{env.prefix}",
         namespace=f"gorax-{name}",
-        api_host=f"api.{name}.gorax.io",
-        webhooks_host=f"webhooks.{name}.gorax.io",
+        api_host=f"api.{name}.fixture.test",
+        webhooks_host=f"webhooks.{name}.fixture.test",
         edge=replace(env.edge, mode="gateway-api"),
     )
 
@@ -33,6 +34,7 @@ def gateway_twin(env):
 EVERY_OPTION = Catalog(
     permanent=(*ENVIRONMENTS, *OPTION_ENVIRONMENTS, *(gateway_twin(env) for env in ENVIRONMENTS)),
     previews=(preview_environment(Preview(name="pr-5", owner="ci", expires="2030-01-01"), DEVELOPMENT),),
+    development=DEVELOPMENT,
 )
 """Each tier in both edge modes, each secret source, identity and scaling mode (option_environments.py), a
 preview."""

@@ -15,7 +15,6 @@ import yaml
 from gorax_constructs.configuration.errors import ConfigError, FileError
 from gorax_constructs.configuration.gitops import ArgoCdTarget
 from gorax_constructs.configuration.previews import PREVIEW_PROJECT, Preview, load_previews, preview_environment
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION, STAGING
 from gorax_constructs.parts.argocd import NAMESPACED_KINDS, group_kind
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
@@ -23,6 +22,9 @@ from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
 from .argocd_project import is_destination_permitted, is_group_kind_name_permitted
 from .conftest import synthesize
 from .every_option import synthesize_every_option
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PERMANENT as ENVIRONMENTS
+from .fixture_catalog import PRODUCTION, STAGING
 
 K8S = "https://kubernetes.default.svc"
 EKS = "https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com"
@@ -168,7 +170,13 @@ def test_the_old_negated_destinations_admitted_kube_system():
 # -- the generated projects ----------------------------------------------------------------------------------------
 
 SYSTEM_NAMESPACES = ("kube-system", "argocd", "default", "kube-public", "ingress-nginx", "gateway-system")
-CLUSTERS = {"in-cluster": K8S, "prod-eu-1": "https://prod-eu-1.example.com"}
+CLUSTERS = {"in-cluster": K8S} | {
+    env.argocd.cluster: f"https://{env.argocd.cluster}.example.test"
+    for env in ENVIRONMENTS
+    if env.argocd.cluster != "in-cluster"
+}
+ELSEWHERE = ArgoCdTarget(cluster="fixture-eu-2", project="fixture-eu")
+CLUSTERS[ELSEWHERE.cluster] = "https://fixture-eu-2.example.test"
 
 
 def projects_of(root):
@@ -182,19 +190,18 @@ def permitted(spec, cluster, namespace):
 
 @pytest.fixture(
     scope="module",
-    params=["catalog", "production-elsewhere"],
+    params=["catalog", "staging-elsewhere"],
 )
 def layout(request, tmp_path_factory):
-    """The catalog, and production in a cluster and project of its own; each with two previews."""
+    """The fixture catalog, and staging too in a cluster and project of its own; each with two previews."""
     permanent = ENVIRONMENTS
-    if request.param == "production-elsewhere":
-        moved = replace(PRODUCTION, argocd=ArgoCdTarget(cluster="prod-eu-1", project="gorax-production"))
-        permanent = (DEVELOPMENT, STAGING, moved)
+    if request.param == "staging-elsewhere":
+        permanent = (DEVELOPMENT, replace(STAGING, argocd=ELSEWHERE), PRODUCTION)
     previews = tuple(
         preview_environment(Preview(name=n, owner="ci", expires="2030-01-01"), DEVELOPMENT) for n in ("pr-1", "pr-77")
     )
     root = tmp_path_factory.mktemp(request.param)
-    outputs = synthesize(Catalog(permanent=permanent, previews=previews), root)
+    outputs = synthesize(Catalog(permanent=permanent, previews=previews, development=DEVELOPMENT), root)
     return permanent, previews, projects_of(root), outputs
 
 
@@ -206,7 +213,7 @@ def test_the_previews_project_refuses_every_namespace_but_previews(layout):
             assert not permitted(spec, cluster, namespace), (cluster, namespace)
     for env in previews:
         assert permitted(spec, env.argocd.cluster, env.namespace)
-        assert not permitted(spec, "prod-eu-1", env.namespace)
+        assert not any(permitted(spec, c, env.namespace) for c in CLUSTERS if c != env.argocd.cluster)
     # The Namespace kind is cluster-scoped: the destination rules never see its name, the whitelist does.
     for namespace in (*SYSTEM_NAMESPACES, *(env.namespace for env in permanent)):
         assert not is_group_kind_name_permitted(spec, "", "Namespace", namespace, False), namespace
@@ -261,7 +268,9 @@ def test_preview_names_keep_to_the_previews_prefix(tmp_path):
     with pytest.raises(ConfigError, match=r"name = 'feature-x' is not allowed: a name starting with 'pr-'"):
         preview_environment(Preview(name="feature-x", owner="ci", expires="2030-01-01"), DEVELOPMENT)
     clash = replace(STAGING, namespace="gorax-pr-staging")
-    with pytest.raises(ConfigError, match=r"environment 'staging': namespace = 'gorax-pr-staging' is not allowed"):
+    with pytest.raises(
+        ConfigError, match=rf"environment '{STAGING.name}': namespace = 'gorax-pr-staging' is not allowed"
+    ):
         load_previews((DEVELOPMENT, clash), DEVELOPMENT, tmp_path / "absent.yaml")
     previews = tmp_path / "previews.yaml"
     previews.write_text("previews:\n  - name: demo\n    owner: ci\n    expires: '2030-01-01'\n")

@@ -11,9 +11,9 @@ from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, CloudApis, GkeWorkloadIdentity
 from gorax_constructs.configuration.naming import API, WORKER
 from gorax_constructs.configuration.network import MIGRATION
-from gorax_constructs.environments import STAGING
 
 from .conftest import synthesize_environments
+from .fixture_catalog import STAGING
 from .test_options import COMPONENTS, ENTRA, GKE_METADATA, STS, allowed
 
 ENDPOINTS = ("10.20.30.0/24", "199.36.153.8/30")  # an interface-endpoint subnet; private.googleapis.com
@@ -39,8 +39,8 @@ def env_for(cloud, apis):
         name=name,
         prefix=name,
         namespace=f"gorax-{name}",
-        api_host=f"api.{name}.gorax.io",
-        webhooks_host=f"webhooks.{name}.gorax.io",
+        api_host=f"api.{name}.fixture.test",
+        webhooks_host=f"webhooks.{name}.fixture.test",
         identity=IDENTITIES[cloud](apis),
     )
 
@@ -119,4 +119,4 @@ def test_an_open_ended_opt_in_is_a_config_error(cidrs, allowed_text):
     with pytest.raises(ConfigError) as caught:
         replace(STAGING, identity=IDENTITIES["aws"](CloudApis(cidrs=cidrs)))
     message = str(caught.value)
-    assert message.startswith("environment 'staging': identity.cloud_apis.cidrs = ") and allowed_text in message
+    assert message.startswith(f"environment '{STAGING.name}': identity.cloud_apis.cidrs = ") and allowed_text in message

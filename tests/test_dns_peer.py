@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from gorax_constructs.configuration.errors import ConfigError
-from gorax_constructs.environments import STAGING
 from gorax_constructs.pipeline.policies import selector_matches
 
 from .conftest import synthesize_environments
+from .fixture_catalog import STAGING
 from .test_options import COMPONENTS, pod_template
 
 NODE_LOCAL_DNS = "169.254.20.10/32"
@@ -43,8 +43,8 @@ def outputs(tmp_path_factory):
         name="nodelocal",
         prefix="nodelocal",
         namespace="gorax-nodelocal",
-        api_host="api.nodelocal.gorax.io",
-        webhooks_host="webhooks.nodelocal.gorax.io",
+        api_host="api.nodelocal.fixture.test",
+        webhooks_host="webhooks.nodelocal.fixture.test",
         network=replace(STAGING.network, dns_cidrs=(NODE_LOCAL_DNS,)),
     )
     return synthesize_environments((STAGING, local), tmp_path_factory.mktemp("dns"))
@@ -54,7 +54,7 @@ def outputs(tmp_path_factory):
 def test_node_local_dns_is_reached_only_when_configured(outputs, component):
     for protocol in ("UDP", "TCP"):
         assert reaches(outputs["nodelocal"], component, NODE_LOCAL_DNS, protocol, 53)
-        assert not reaches(outputs["staging"], component, NODE_LOCAL_DNS, protocol, 53)
+        assert not reaches(outputs[STAGING.name], component, NODE_LOCAL_DNS, protocol, 53)
     if component != "worker":  # workers reach 80/443 outside the private ranges by design
         assert not reaches(outputs["nodelocal"], component, NODE_LOCAL_DNS, "TCP", 443)
 

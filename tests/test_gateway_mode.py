@@ -9,13 +9,13 @@ import pytest
 
 from gorax_constructs.configuration.edge import IssuedTls, Listener, WildcardTls
 from gorax_constructs.configuration.previews import Preview, preview_environment
-from gorax_constructs.environments import DEVELOPMENT
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.validation import is_builtin
 
 from .argocd_lua import health_script, run_health
 from .conftest import synthesize
 from .every_option import EVERY_OPTION, gateway_twin, synthesize_every_option
+from .fixture_catalog import DEV as DEVELOPMENT
 from .schema_defaults import default_only_diff
 
 

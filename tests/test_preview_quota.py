@@ -15,10 +15,10 @@ import pytest
 
 from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.configuration.quantities import cpu_millicores, memory_bytes
-from gorax_constructs.environments import DEVELOPMENT
 from gorax_constructs.pipeline.catalog import Catalog
 
 from .conftest import synthesize
+from .fixture_catalog import DEV as DEVELOPMENT
 from .k8s_objects import containers
 
 RESOURCES = {"requests.cpu": cpu_millicores, "limits.cpu": cpu_millicores}

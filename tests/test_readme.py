@@ -80,5 +80,6 @@ def test_adding_an_environment_as_the_readme_says(end_to_end):
     assert "argocd/Application.gorax-qa.k8s.yaml" in added
     assert {name.split("/")[0] for name in added} == {"qa", "argocd"}
     assert tree(chain.project / "dist") == after
-    snapshot = chain.project / "tests" / "__snapshots__" / "test_snapshots" / "test_environment_output[qa].yaml"
-    assert "# Namespace.gorax-qa.k8s.yaml" in snapshot.read_text()
+    # The snapshots are of tests/fixture_catalog.py's environments only: the recipe's update leaves them alone.
+    snapshots = chain.project / "tests" / "__snapshots__" / "test_snapshots"
+    assert not list(snapshots.glob("*qa*"))

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from gorax_constructs.configuration.secrets import SealedSecrets
 from gorax_constructs.configuration.syncwaves import HOOK, SYNC_WAVE
-from gorax_constructs.environments import STAGING
 from gorax_constructs.parts.argocd import SYNC_OPTIONS
 
 from .conftest import REPO, synthesize_environments
+from .fixture_catalog import STAGING
 
 MANAGED = "sealedsecrets.bitnami.com/managed"
 WORKLOADS = ("Deployment", "Job", "HorizontalPodAutoscaler", "Service", "NetworkPolicy")
