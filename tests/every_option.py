@@ -36,7 +36,7 @@ EVERY_OPTION = Catalog(
     previews=(preview_environment(Preview(name="pr-5", owner="ci", expires="2030-01-01"), DEVELOPMENT),),
     development=DEVELOPMENT,
 )
-"""Each tier in both edge modes, each secret source, identity and scaling mode (option_environments.py), a
+"""Each tier in both edge modes, each secret source, identity and scaling mode (fixture_catalog.py), a
 preview."""
 
 
