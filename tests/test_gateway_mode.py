@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from gorax_constructs.configuration.edge import IssuedTls, Listener, WildcardTls
 from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.pipeline.catalog import Catalog
-from gorax_constructs.pipeline.validation import is_builtin
+from gorax_constructs.pipeline.validation import custom_resource_errors, is_builtin
 
 from .argocd_lua import health_script, run_health
-from .conftest import synthesize
+from .conftest import REPO, synthesize
 from .every_option import EVERY_OPTION, gateway_twin, synthesize_every_option
 from .fixture_catalog import DEV as DEVELOPMENT
 from .schema_defaults import default_only_diff
@@ -140,3 +142,25 @@ def test_a_host_outside_the_wildcard_is_a_config_error():
     wildcard = WildcardTls(dns_names=(f"*.{DEVELOPMENT.api_host}",))
     with pytest.raises(ValueError, match="is not allowed: a host that edge.tls.dns_names"):
         replace(DEVELOPMENT, edge=replace(DEVELOPMENT.edge, mode="gateway-api", tls=wildcard))
+
+
+def test_the_readmes_gateway_is_valid_and_follows_the_listener_rule():
+    """The platform Gateway the README shows: schema-valid against the vendored CRD, one HTTPS listener per
+    hostname named as routes name it, and healthy for Argo CD's Gateway check once every listener is
+    programmed."""
+    section = (REPO / "README.md").read_text().split("**`gateway-api`**", 1)[1].split("\n### ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    gateway = yaml.safe_load(block)
+    assert list(custom_resource_errors(gateway)) == []
+    https = [listener for listener in gateway["spec"]["listeners"] if listener["protocol"] == "HTTPS"]
+    assert https and len({listener["hostname"] for listener in https}) == len(https)
+    for listener in https:
+        assert listener["name"] == Listener.for_hostname(listener["hostname"]).name
+        assert listener["tls"]["certificateRefs"]  # gateway-shim issues per certificateRefs Secret
+    ok = [{"type": t, "status": "True", "reason": t} for t in ("Accepted", "ResolvedRefs", "Programmed")]
+    status = {"conditions": ok, "listeners": [{"name": entry["name"], "conditions": ok} for entry in https]}
+    script = health_script("gateway.networking.k8s.io", "Gateway")
+    assert run_health(script, {**gateway, "status": status}).status == "Healthy"
+    missing = {"type": "ResolvedRefs", "status": "False", "reason": "InvalidCertificateRef", "message": "no secret"}
+    status["listeners"][0]["conditions"] = [missing]
+    assert run_health(script, {**gateway, "status": status}).status == "Degraded"
