@@ -258,10 +258,14 @@ def every_option(tmp_path_factory):
     return synthesize_every_option(tmp_path_factory)
 
 
-def test_the_projects_permit_every_kind_any_option_emits_and_nothing_else(every_option):
+def test_the_projects_permit_every_kind_any_option_emits_and_nothing_else(every_option, layout):
     """Project before environment: switching an option never needs a project change in the same commit."""
     emitted = {group_kind(o) for output in every_option[0].values() for o in output.objects}
     assert emitted - {("", "Namespace")} == NAMESPACED_KINDS
+    _, _, projects, _ = layout
+    for name, spec in projects.items():
+        for group, kind in NAMESPACED_KINDS:
+            assert is_group_kind_name_permitted(spec, group, kind, "", True), (name, kind)
 
 
 def test_preview_names_keep_to_the_previews_prefix(tmp_path):
