@@ -131,7 +131,7 @@ class IssuedTls:
 
     cert-manager's ingress-shim creates it from the API Ingress's ``cert-manager.io/cluster-issuer``
     annotation (gateway-api mode: the platform's Gateway listener holds it). It is never an object
-    in ``dist/``: Argo CD waits in every sync wave, the last one included, until each object it
+    in ``dist/``: Argo CD waits in every sync wave (the last one when PruneLast prunes after it) until each object it
     applied is healthy, and its Certificate health check stays Progressing while an order is pending
     (``resource_customizations/cert-manager.io/Certificate/health.lua``, argo-cd v3.5.1;
     ``gitops-engine/pkg/sync/sync_context.go``). A Certificate the Ingress owns is not an Application
