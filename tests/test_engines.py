@@ -390,7 +390,7 @@ def test_no_edge_object_forwards_metrics_or_health(any_edge, every_preview):
 
 
 def test_the_runbook_says_what_self_heal_and_retries_do():
-    readme = " ".join((REPO / "README.md").read_text().split())
-    assert "A self-heal sync is selective and runs no hooks" in readme
-    assert f"`retry.limit: {RETRY_LIMIT}`" in readme
-    assert "each retry replaces the failed migration Job" in readme
+    runbook = " ".join((REPO / "docs" / "runbook.md").read_text().split())
+    assert "A self-heal sync is selective and runs no hooks" in runbook
+    assert f"`retry.limit: {RETRY_LIMIT}`" in runbook
+    assert "each retry replaces the failed migration Job" in runbook

@@ -144,11 +144,11 @@ def test_a_host_outside_the_wildcard_is_a_config_error():
         replace(DEVELOPMENT, edge=replace(DEVELOPMENT.edge, mode="gateway-api", tls=wildcard))
 
 
-def test_the_readmes_gateway_is_valid_and_follows_the_listener_rule():
-    """The platform Gateway the README shows: schema-valid against the vendored CRD, one HTTPS listener per
+def test_the_docs_gateway_is_valid_and_follows_the_listener_rule():
+    """The platform Gateway docs/edge.md shows: schema-valid against the vendored CRD, one HTTPS listener per
     hostname named as routes name it, and healthy for Argo CD's Gateway check once every listener is
     programmed."""
-    section = (REPO / "README.md").read_text().split("**`gateway-api`**", 1)[1].split("\n### ", 1)[0]
+    section = (REPO / "docs" / "edge.md").read_text().split("**`gateway-api`**", 1)[1].split("\n## ", 1)[0]
     (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
     gateway = yaml.safe_load(block)
     assert list(custom_resource_errors(gateway)) == []

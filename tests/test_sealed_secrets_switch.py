@@ -44,8 +44,8 @@ def test_switching_to_sealed_secrets_changes_no_workload_and_adopts_the_same_sec
     )
 
 
-def test_the_readme_gives_the_adoption_step_before_the_switch():
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("#### Switching an environment to Sealed Secrets", 1)[1].split("\n#", 1)[0]
+def test_the_docs_give_the_adoption_step_before_the_switch():
+    page = (REPO / "docs" / "secrets-and-identity.md").read_text()
+    section = page.split("### Switching an environment to Sealed Secrets", 1)[1].split("\n#", 1)[0]
     (command,) = re.findall(r"kubectl annotate secret .*", section)
     assert f"{MANAGED}=true" in command

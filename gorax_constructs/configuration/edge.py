@@ -11,7 +11,7 @@ the origins the application receives, and the API Service as the only backend.
 - ``gateway-api``: one ``HTTPRoute`` per host attached to its own HTTPS listener
   of the platform's Gateway (CORS filter) and one Envoy Gateway
   ``BackendTrafficPolicy`` per route (local rate limit, body size, connect
-  timeout). TLS is terminated by that listener (see README, "Edge").
+  timeout). TLS is terminated by that listener (see docs/edge.md).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class GatewayParent:
     environments sharing one listener cannot all match it (``Accepted=False NoMatchingListenerHostname``,
     a Degraded HTTPRoute), and cert-manager's gateway-shim issues one certificate per listener hostname
     (an empty hostname is skipped: "the hostname cannot be empty", pkg/controller/certificate-shim/sync.go,
-    cert-manager v1.21.1). README "Edge" shows the Gateway.
+    cert-manager v1.21.1). docs/edge.md shows the Gateway.
 
     Attributes:
         name / namespace: the Gateway object.

@@ -17,9 +17,9 @@ Secrets) fetch from their own namespaces. Pods that call cloud APIs themselves (
 ``QUEUE_ENABLED``) opt in with ``cloud_apis=CloudApis(cidrs=...)``, the same shape on all three clouds:
 ``egress`` is then exactly the named CIDRs (plus, on GKE, the metadata server that hands out the token),
 for the API and worker pods; without it nothing is opened. Never every public address: a NetworkPolicy
-cannot name a host, so the user names the endpoints' addresses (README "Workload identity"). None of
-these tokens needs ``automountServiceAccountToken`` (the webhooks project their own token volume; GKE
-identifies the pod by its IP).
+cannot name a host, so the user names the endpoints' addresses (docs/secrets-and-identity.md, "Workload
+identity"). None of these tokens needs ``automountServiceAccountToken`` (the webhooks project their own
+token volume; GKE identifies the pod by its IP).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ NAMESPACED_KINDS: frozenset[Kind] = frozenset(
 tier). Both projects permit all of them, so a commit that switches an option needs no project change:
 the child Applications sync independently of ``dist/argocd/`` and would otherwise fail "not permitted
 in project" until the project's own sync. Kinds only an extension adds are permitted too (``extra_kinds``);
-those do change the project (README "Extending an environment")."""
+those do change the project (docs/extending.md)."""
 SYNC_OPTIONS = ("ServerSideApply=true", "PruneLast=true", "FailOnSharedResource=true")
 """``FailOnSharedResource``: a sync fails rather than take over an object another Application tracks."""
 
