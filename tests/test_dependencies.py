@@ -205,10 +205,12 @@ def test_the_worker_reads_the_queue_and_keda_reads_it_with_the_workers_role(tmp_
         assert reads == (deployment["metadata"]["name"] == worker)
     # No access keys anywhere: the worker and KEDA use the IRSA role.
     assert "AWS_ACCESS_KEY_ID" not in output.text() and "awsAccessKeyID" not in output.text()
-    # SQS egress (public endpoint: HTTPS outside the private ranges) for the workers only.
+    # The public SQS endpoint: through the workers' external egress; the API gets no HTTPS at all.
     specs = policies(output)
     assert any(port == 443 and "0.0.0.0/0" in to for to, port in egress_ports(specs[worker]))
     assert not any(port == 443 for _, port in egress_ports(specs[api]))
+    without_https = dataclasses.replace(public.network, external_ports=(80,))
+    assert "lacks 443" in errors(public, network=without_https)["queue.endpoint"]
     (scaled,) = output.of_kind("ScaledObject")
     (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "aws-sqs-queue"]
     assert trigger["metadata"] == {"queueURL": QUEUE.queue_url, "awsRegion": "eu-west-1", "queueLength": "7"}
@@ -314,8 +316,8 @@ def _destinations(env) -> dict[str, list[tuple[str, list]]]:
     public = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}]
     external = (str(public), list(net.external_ports))
     worker = [database, redis]
-    if env.queue is not None:
-        worker.append((str(env.queue.endpoint.peers() if env.queue.endpoint else public), [443]))
+    if env.queue is not None and env.queue.endpoint is not None:
+        worker.append((str(env.queue.endpoint.peers()), [443]))
     return {"api": [database, redis, otlp], "worker": [*worker, otlp, external], "migration": [database]}
 
 

@@ -178,8 +178,10 @@ class SqsQueue:
         queue_url: ``AWS_SQS_QUEUE_URL``, ``https://sqs.<region>.amazonaws.com/<account>/<name>``.
         dlq_url: ``AWS_SQS_DLQ_URL`` (optional), same region and account.
         region: ``AWS_REGION``; default the queue URL's region (it must agree).
-        endpoint: the NetworkPolicy peer of an SQS VPC interface endpoint (its subnets' CIDRs); default
-            ``None``: the public regional endpoint, HTTPS outside the private ranges. Worker pods only.
+        endpoint: the NetworkPolicy peer of an SQS VPC interface endpoint (its subnets' CIDRs), opened to
+            the worker pods on 443; default ``None``: the public regional endpoint, which the workers reach
+            through their external egress (443 must be among ``network.external_ports``). The token
+            exchange (STS) is the identity's: a private STS endpoint goes in ``identity.cloud_apis``.
     """
 
     queue_url: str
@@ -229,6 +231,13 @@ def dependency_problems(env: EnvironmentConfig) -> Iterator[Problem]:
         yield from (p.under("redis") for p in env.redis.problems())
     if env.queue is not None:
         yield from (p.under("queue") for p in env.queue.problems())
+        if env.queue.endpoint is None and SQS_PORT not in env.network.external_ports:
+            yield Problem(
+                "queue.endpoint",
+                None,
+                "a Peer of the SQS VPC endpoint: without one the workers reach the public SQS endpoint through "
+                f"their external egress, and network.external_ports ({env.network.external_ports}) lacks 443",
+            )
         if not isinstance(env.identity, AwsIrsa):
             yield Problem(
                 "identity",
