@@ -138,6 +138,7 @@ def _scalar(text: str) -> str:
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
+        and not text.startswith(("---", "..."))  # a document marker where it starts a line
         and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
     ):
         return text
