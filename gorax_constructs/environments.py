@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .configuration.contract import AppContract, Migrator
-from .configuration.dependencies import Redis
+from .configuration.dependencies import Postgres, Redis
 from .configuration.edge import EdgeConfig, HostEdge
 from .configuration.gitops import GitOpsConfig
 from .configuration.images import load_images
@@ -70,6 +70,8 @@ BASE = EnvironmentConfig(
     ),
     secrets=ExistingSecret(),
     contract=AppContract(migration=Migrator(repository=MIGRATOR_IMAGE)),
+    # The platform's PostgreSQL in each cluster (namespace "postgres", network.database's default peer).
+    postgres=Postgres(host="postgres.postgres.svc.cluster.local"),
     # The platform's Redis in each cluster (a Service in namespace "redis"; the NetworkPolicies open exactly it).
     redis=Redis(address="redis-master.redis.svc.cluster.local:6379"),
 )

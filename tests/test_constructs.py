@@ -47,7 +47,7 @@ def build_parts(scope: Construct, naming: Naming) -> dict[str, Construct]:
         "secrets": secrets,
         "api": ApiService(scope, "api", app_config=config, extra_env=tracing_env(naming, API.name), **shared),
         "worker": WorkerPool(scope, "worker", app_config=config, extra_env=tracing_env(naming, WORKER.name), **shared),
-        "migration": MigrationJob(scope, "migration", **shared),
+        "migration": MigrationJob(scope, "migration", app_config=config, **shared),
         "edge": Edge(scope, "edge", naming=naming),
         "network": NetworkPolicies(scope, "network", naming=naming),
         "observability": Observability(scope, "observability", naming=naming),

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from gorax_constructs.configuration.contract import AppContract, Migrator
-from gorax_constructs.configuration.dependencies import Redis, SqsQueue
+from gorax_constructs.configuration.dependencies import Postgres, Redis, SqsQueue
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.identity import AwsIrsa, GkeWorkloadIdentity
 from gorax_constructs.configuration.image import Image
@@ -266,7 +266,20 @@ def test_the_migrator_follows_the_release_tag_previews_included(environment):
     assert container["command"] == list(migrator.command) and container["args"] == list(migrator.args)
     assert container["workingDir"] == migrator.working_dir
     secret_env = [e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})]
-    assert secret_env == ["DATABASE_URL"]
+    assert secret_env == ["DB_PASSWORD"]
+    # cmd/migrate reads DATABASE_URL: the binaries' key=value connection string from the same settings.
+    (url,) = [e["value"] for e in container["env"] if e["name"] == "DATABASE_URL"]
+    assert url == " ".join(
+        f"{k}=$(DB_{v})"
+        for k, v in (
+            ("host", "HOST"),
+            ("port", "PORT"),
+            ("user", "USER"),
+            ("password", "PASSWORD"),
+            ("dbname", "NAME"),
+            ("sslmode", "SSLMODE"),
+        )
+    )
 
 
 def test_a_digest_only_release_needs_the_migrators_own_image():
@@ -343,3 +356,45 @@ def test_the_environments_page_shows_redis_the_queue_and_the_migrator(options_sy
         queue = f"SQS `{env.queue.queue_url}`" if env.queue else "the database (workers poll it)"
         assert rows["work queue"][i] == queue
         assert rows["migrator image"][i] == f"`{env.contract.migration.image_for(env.api.image).reference}`"
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------------------
+
+
+def test_an_environment_without_postgres_is_refused_with_why():
+    allowed = errors(STAGING, postgres=None)["postgres"]
+    assert "DB_HOST" in allowed and "localhost:5433" in allowed
+
+
+@pytest.mark.parametrize(
+    "postgres,field,allowed",
+    [
+        (Postgres(host="db.example.com", sslmode="on"), "postgres.sslmode", "verify-full"),
+        (Postgres(host="db.example.com", port=5433), "postgres.port", "network.database_port (5432)"),
+        (Postgres(host="db example"), "postgres.host", "a DNS name or an IP address"),
+        (Postgres(host="db.example.com", name="gorax db"), "postgres.name", "a PostgreSQL identifier"),
+    ],
+)
+def test_a_bad_postgres_setting_is_one_clear_error(postgres, field, allowed):
+    env = dataclasses.replace(STAGING, network=dataclasses.replace(STAGING.network, database_port=5432))
+    assert allowed in errors(env, postgres=postgres)[field]
+
+
+def test_the_binaries_get_the_db_variables_they_read(environment):
+    """internal/config/config.go: DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_SSLMODE, not DATABASE_URL."""
+    env = environment.env
+    config = environment.get("ConfigMap", Naming(env).name("config"))["data"]
+    assert (config["db-host"], config["db-name"], config["db-user"], config["db-sslmode"]) == (
+        env.postgres.host,
+        env.postgres.name,
+        env.postgres.user,
+        env.postgres.sslmode,
+    )
+    assert config["db-port"] == str(env.network.database_port)
+    for name in ("api", "worker"):
+        deployment = environment.get("Deployment", Naming(env).name(name))
+        (container,) = [c for c in containers(deployment["spec"]["template"]) if c["name"] == name]
+        variables = {e["name"]: e.get("valueFrom", {}) for e in container["env"]}
+        assert {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_SSLMODE", "DB_PASSWORD"} <= variables.keys()
+        assert variables["DB_PASSWORD"]["secretKeyRef"]["key"] == "database-password"
+        assert "DATABASE_URL" not in variables

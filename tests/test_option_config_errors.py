@@ -73,13 +73,13 @@ def test_sealed_secrets_missing_key(tmp_path):
 
 
 def test_sealed_secrets_plain_value_and_extra_key(tmp_path):
-    data = {k: kubeseal_like() for k in KEYS} | {"database-url": "postgresql://x", "api-key": kubeseal_like()}
+    data = {k: kubeseal_like() for k in KEYS} | {"database-password": "plain-text", "api-key": kubeseal_like()}
     file = sealed_file(tmp_path, data)
     expect_error(
         lambda: replace(SEALED, secrets=SealedSecrets(file=file)),
         env="opt-sealed",
-        field="secrets.file[database-url]",
-        value="'postgresql://x'",
+        field="secrets.file[database-password]",
+        value="'plain-text'",
         allowed="kubeseal --raw ciphertext: standard base64",
     )
     expect_error(
@@ -87,7 +87,7 @@ def test_sealed_secrets_plain_value_and_extra_key(tmp_path):
         env="opt-sealed",
         field="secrets.file[api-key]",
         value="Ag",
-        allowed="only the keys database-url, jwt-secret, encryption-key",
+        allowed="only the keys database-password, jwt-secret, encryption-key",
     )
 
 
@@ -149,8 +149,8 @@ def test_csi_secret_store_provider_must_match_the_identity():
     [
         (replace(AWS.secrets, objects=AWS.secrets.objects[:2]), "secrets.objects", "'encryption-key'", "exactly one"),
         (
-            replace(GCP.secrets, objects=(("database-url", "db-url"), *GCP.secrets.objects[1:])),
-            "objects[database-url]",
+            replace(GCP.secrets, objects=(("database-password", "db-url"), *GCP.secrets.objects[1:])),
+            "objects[database-password]",
             "'db-url'",
             "a GCP secret version",
         ),

@@ -1,6 +1,9 @@
-"""The services the Gorax binaries need besides PostgreSQL: Redis (always) and an SQS queue (optional).
+"""The services the Gorax binaries need: PostgreSQL and Redis (always) and an SQS queue (optional).
 
-Read from the application's source (stherrien/gorax): both binaries create a Redis client from
+Read from the application's source (stherrien/gorax): both binaries connect to PostgreSQL with
+``DB_HOST``, ``DB_PORT``, ``DB_USER``, ``DB_PASSWORD``, ``DB_NAME`` and ``DB_SSLMODE``
+(``internal/config/config.go``, ``DatabaseConfig.ConnectionString``; ``DATABASE_URL`` is read by
+``cmd/migrate`` only) and exit when they cannot. Both create a Redis client from
 ``REDIS_ADDRESS``, ``REDIS_PASSWORD`` and ``REDIS_DB`` (``internal/config/config.go``; the client in
 ``internal/api/app.go`` and ``internal/worker/worker.go``); the API's ``/ready`` pings it
 (``internal/api/handlers/health.go``), so an API without Redis is never Ready. The worker consumes
@@ -22,6 +25,45 @@ from .network import Peer, namespace_labels
 
 if TYPE_CHECKING:
     from .model import EnvironmentConfig
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")  # lib/pq's sslmode values
+DB_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$-]{0,62}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Postgres:
+    """Where the API and the workers find PostgreSQL (required): the ``DB_*`` variables; the password is the
+    Secret's ``database-password``. The NetworkPolicy peer is ``network.database`` (and ``database_port``).
+
+    Attributes:
+        host: ``DB_HOST``, a DNS name or an IP address (the binaries' default is ``localhost``).
+        port: ``DB_PORT``; default ``network.database_port`` (5432; the binaries' own default is 5433), the
+            port the NetworkPolicies open, which it must equal when both are set.
+        name / user: ``DB_NAME`` / ``DB_USER`` (default ``gorax``).
+        sslmode: ``DB_SSLMODE``, lib/pq's (default ``require``).
+    """
+
+    host: str
+    port: int | None = None
+    name: str = "gorax"
+    user: str = "gorax"
+    sslmode: str = "require"
+
+    def problems(self) -> Iterator[Problem]:
+        if not isinstance(self.host, str) or not (
+            _is_ip(self.host) or is_dns_name(self.host) or is_dns_label(self.host)
+        ):
+            yield Problem(
+                "host", self.host, "a DNS name or an IP address, such as 'postgres.postgres.svc.cluster.local'"
+            )
+        if self.port is not None and (isinstance(self.port, bool) or not 1 <= self.port <= 65535):
+            yield Problem("port", self.port, "a port from 1 to 65535")
+        for name in ("name", "user"):
+            if not isinstance(getattr(self, name), str) or not DB_IDENTIFIER.fullmatch(getattr(self, name)):
+                yield Problem(name, getattr(self, name), "a PostgreSQL identifier: letters, digits, '_', '$', '-'")
+        if self.sslmode not in SSL_MODES:
+            yield Problem("sslmode", self.sslmode, f"one of {', '.join(SSL_MODES)}")
+
 
 REDIS_DEFAULT_PORT = 6379
 REDIS_URL = re.compile(r"(?P<scheme>rediss?)://(?P<host>[^:/]+)(?::(?P<port>[0-9]{1,5}))?(?:/(?P<db>[0-9]{1,2}))?")
@@ -219,7 +261,23 @@ class SqsQueue:
 
 
 def dependency_problems(env: EnvironmentConfig) -> Iterator[Problem]:
-    """Redis, the queue, the SQS scaler and the migrator image, as the rest of the environment needs them."""
+    """PostgreSQL, Redis, the queue, the SQS scaler and the migrator image, as the environment needs them."""
+    if env.postgres is None:
+        yield Problem(
+            "postgres",
+            None,
+            "Postgres(host=...): the API and the workers connect with DB_HOST, DB_PORT, DB_NAME, DB_USER and "
+            "DB_PASSWORD (internal/config/config.go); without them they dial localhost:5433 and exit",
+        )
+    else:
+        yield from (p.under("postgres") for p in env.postgres.problems())
+        if env.postgres.port is not None and env.postgres.port != env.network.database_port:
+            yield Problem(
+                "postgres.port",
+                env.postgres.port,
+                f"network.database_port ({env.network.database_port}), the port the NetworkPolicies open "
+                "(or leave it unset: it follows network.database_port)",
+            )
     if env.redis is None:
         yield Problem(
             "redis",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .contract import AppContract
-from .dependencies import Redis, SqsQueue, dependency_problems
+from .dependencies import Postgres, Redis, SqsQueue, dependency_problems
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem
@@ -328,6 +328,7 @@ class EnvironmentConfig:
     preview: bool = False
     argocd: ArgoCdTarget = field(default_factory=ArgoCdTarget)
     contract: AppContract = field(default_factory=AppContract)
+    postgres: Postgres | None = None
     redis: Redis | None = None
     queue: SqsQueue | None = None
 

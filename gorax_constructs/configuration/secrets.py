@@ -37,13 +37,15 @@ import yaml
 from .errors import Problem
 from .identity import Provider
 
-DATABASE_URL = "database-url"
+DATABASE_PASSWORD = "database-password"
 JWT_SECRET = "jwt-secret"
 ENCRYPTION_KEY = "encryption-key"
 REDIS_PASSWORD = "redis-password"
-KEYS: tuple[str, ...] = (DATABASE_URL, JWT_SECRET, ENCRYPTION_KEY, REDIS_PASSWORD)
-"""The keys every secret source provides (the guide's key names, and ``redis-password``, which an
-environment whose ``redis.password`` is False does without: ``EnvironmentConfig.secret_keys``)."""
+KEYS: tuple[str, ...] = (DATABASE_PASSWORD, JWT_SECRET, ENCRYPTION_KEY, REDIS_PASSWORD)
+"""The keys every secret source provides: PostgreSQL's and Redis's passwords (the binaries read
+``DB_PASSWORD`` and ``REDIS_PASSWORD``; the rest of each endpoint is configuration), and the guide's
+``jwt-secret`` and ``encryption-key``. An environment whose ``redis.password`` is False does without
+``redis-password`` (``EnvironmentConfig.secret_keys``)."""
 
 StoreKind = Literal["SecretStore", "ClusterSecretStore"]
 STORE_KINDS: tuple[StoreKind, ...] = ("SecretStore", "ClusterSecretStore")
@@ -67,7 +69,7 @@ class ExternalSecrets:
     Attributes:
         store_name: the SecretStore / ClusterSecretStore to read from.
         store_kind: ``ClusterSecretStore`` (default) or a namespaced ``SecretStore``.
-        remote_key_prefix: remote keys are ``<prefix>/<key>``, e.g. ``gorax/prod/database-url``.
+        remote_key_prefix: remote keys are ``<prefix>/<key>``, e.g. ``gorax/prod/database-password``.
         refresh_interval: how often the operator re-reads the store (default ``1h``).
     """
 
@@ -182,9 +184,9 @@ GCP_SECRET_VERSION = re.compile(
 AZURE_SECRET = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 AZURE_KEY_VAULT = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 CSI_OBJECT_ALLOWED = {
-    "aws": (AWS_SECRET, "an AWS Secrets Manager secret name or ARN such as 'gorax/prod/database-url'"),
+    "aws": (AWS_SECRET, "an AWS Secrets Manager secret name or ARN such as 'gorax/prod/database-password'"),
     "gcp": (GCP_SECRET_VERSION, "a GCP secret version such as 'projects/my-project/secrets/db-url/versions/latest'"),
-    "azure": (AZURE_SECRET, "an Azure Key Vault secret name such as 'gorax-database-url'"),
+    "azure": (AZURE_SECRET, "an Azure Key Vault secret name such as 'gorax-database-password'"),
 }
 
 

@@ -10,9 +10,11 @@ from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import API, WORKER, Naming
+from ..configuration.network import MIGRATION
 from .manifest import ChartPart
 
 BOTH = (API.name, WORKER.name)
+BOTH_AND_MIGRATION = (*BOTH, MIGRATION)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
         Setting("db-conn-max-idle-time", "DB_CONN_MAX_IDLE_TIME", env.database.conn_max_idle_time),
         Setting("metrics-enabled", "METRICS_ENABLED", _flag(env.contract.api.metrics is not None), (API.name,)),
     ]
+    if env.postgres is not None:  # always, in a valid config; read by all three (the migrator composes its URL)
+        db = env.postgres
+        settings += [
+            Setting("db-host", "DB_HOST", db.host, BOTH_AND_MIGRATION),
+            Setting("db-port", "DB_PORT", str(db.port or env.network.database_port), BOTH_AND_MIGRATION),
+            Setting("db-name", "DB_NAME", db.name, BOTH_AND_MIGRATION),
+            Setting("db-user", "DB_USER", db.user, BOTH_AND_MIGRATION),
+            Setting("db-sslmode", "DB_SSLMODE", db.sslmode, BOTH_AND_MIGRATION),
+        ]
     if env.redis is not None:  # always, in a valid config
         settings += [
             Setting("redis-address", "REDIS_ADDRESS", env.redis.redis_address),

@@ -50,7 +50,7 @@ class EnvironmentChart(ManifestChart):
         self.worker = WorkerPool(
             self, "worker", app_config=self.app_config, extra_env=tracing_env(naming, WORKER.name), **shared
         )
-        self.migration = MigrationJob(self, "migration", **shared)
+        self.migration = MigrationJob(self, "migration", app_config=self.app_config, **shared)
         self.edge = Edge(self, "edge", naming=naming)
         self.network = NetworkPolicies(self, "network", naming=naming)
         self.observability = Observability(self, "observability", naming=naming)

@@ -8,14 +8,17 @@ from typing import Any
 from constructs import Construct
 
 from ..configuration.naming import Naming
-from ..configuration.secrets import DATABASE_URL
+from ..configuration.network import MIGRATION
+from ..configuration.secrets import DATABASE_PASSWORD
 from ..configuration.syncwaves import HOOK
+from .appconfig import AppConfig
 from .manifest import ChartPart
 from .pods import (
     EnvVar,
     container_env,
     container_security_context,
     image_pull_policy,
+    literal_env,
     pod_security_context,
     pod_template_metadata,
     resources,
@@ -24,6 +27,7 @@ from .pods import (
 from .secrets import SecretRefs
 
 COMPONENT = "migration"
+DSN = "host=$(DB_HOST) port=$(DB_PORT) user=$(DB_USER) password=$(DB_PASSWORD) dbname=$(DB_NAME) sslmode=$(DB_SSLMODE)"
 
 
 class MigrationJob(ChartPart):
@@ -48,7 +52,8 @@ class MigrationJob(ChartPart):
 
     Props:
         naming: the environment's naming rule; settings come from ``naming.env.migration``.
-        secrets: the environment's Secret (``DATABASE_URL``).
+        app_config: the application ConfigMap (the ``DB_*`` settings).
+        secrets: the environment's Secret (``database-password``).
         service_account_name: the pod's ServiceAccount.
         extra_env: variables appended to the container's env (default none).
 
@@ -61,6 +66,7 @@ class MigrationJob(ChartPart):
         id: str,
         *,
         naming: Naming,
+        app_config: AppConfig,
         secrets: SecretRefs,
         service_account_name: str,
         extra_env: Sequence[EnvVar] = (),
@@ -90,7 +96,15 @@ class MigrationJob(ChartPart):
             **({"args": list(migrator.args)} if migrator.args else {}),
             # cmd/migrate reads migrations/ relative to its working directory (/app/migrations in the image).
             "workingDir": migrator.working_dir,
-            "env": container_env([secrets.env("DATABASE_URL", DATABASE_URL)], extra_env=extra_env),
+            "env": container_env(
+                app_config.env_for(MIGRATION),
+                [secrets.env("DB_PASSWORD", DATABASE_PASSWORD)],
+                # cmd/migrate reads DATABASE_URL only: the binaries' own connection string
+                # (internal/config/config.go ConnectionString, a lib/pq key=value DSN) from the same settings;
+                # Kubernetes expands the references, all defined above.
+                literal_env({"DATABASE_URL": DSN}),
+                extra_env=extra_env,
+            ),
             "resources": resources(env.api),
             "securityContext": container_security_context(),
             "volumeMounts": mounts,

@@ -148,7 +148,7 @@ def scraped_ports(env: EnvironmentConfig) -> dict[str, str]:
 def _dependency_egress(env: EnvironmentConfig) -> dict[str, list[Body]]:
     """Egress to Redis (API and worker: exactly its endpoint and port) and to an SQS VPC endpoint (worker).
 
-    The migration needs neither (cmd/migrate reads DATABASE_URL only). The public regional SQS endpoint
+    The migration needs neither (cmd/migrate connects to PostgreSQL only). The public regional SQS endpoint
     has no fixed addresses: the workers reach it through their external egress (``network.external_ports``
     must hold 443, the configuration checks it), and nothing more is opened for it.
     """

@@ -31,7 +31,7 @@ from constructs import Construct
 from ..configuration.contract import Process
 from ..configuration.model import ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
-from ..configuration.secrets import DATABASE_URL, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
+from ..configuration.secrets import DATABASE_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
 from .appconfig import AppConfig
 from .manifest import ChartPart
 from .pods import (
@@ -211,7 +211,7 @@ class ApiService(Workload):
         env = container_env(
             literal_env({"APP_ENV": naming.env.tier, "SERVER_ADDRESS": f":{process.port}"}),
             [
-                secrets.env("DATABASE_URL", DATABASE_URL),
+                secrets.env("DB_PASSWORD", DATABASE_PASSWORD),
                 secrets.env("JWT_SECRET", JWT_SECRET),
                 secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY),
                 *redis_password_env(secrets),
@@ -306,7 +306,7 @@ class WorkerPool(Workload):
             [node_name_env()],
             literal_env({"APP_ENV": naming.env.tier, "WORKER_HEALTH_PORT": str(process.port)}),
             [
-                secrets.env("DATABASE_URL", DATABASE_URL),
+                secrets.env("DB_PASSWORD", DATABASE_PASSWORD),
                 secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY),
                 *redis_password_env(secrets),
             ],
