@@ -345,13 +345,16 @@ def test_each_component_reaches_the_database_redis_and_nothing_else_new(environm
 # -- docs/environments.md --------------------------------------------------------------------------------------
 
 
-def test_the_environments_page_shows_redis_the_queue_and_the_migrator(options_synthesized, fixture_synthesized):
+def test_the_environments_page_shows_the_databases_the_queue_and_the_migrator(options_synthesized, fixture_synthesized):
     from .test_envdoc import render, table
 
     outputs = [*fixture_synthesized.values(), *options_synthesized.values()]
     rows = table(render(outputs))
     for i, output in enumerate(outputs):
         env = output.env
+        db = env.postgres
+        postgres = f"`{db.host}:{db.port or env.network.database_port}/{db.name}` ({db.sslmode})"
+        assert rows["PostgreSQL"][i] == postgres
         assert rows["Redis"][i] == f"`{env.redis.redis_address}` db {env.redis.database}"
         queue = f"SQS `{env.queue.queue_url}`" if env.queue else "the database (workers poll it)"
         assert rows["work queue"][i] == queue

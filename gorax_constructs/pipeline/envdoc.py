@@ -644,6 +644,11 @@ def _app_setting(view: EnvironmentView, key: str) -> str | None:
     return None
 
 
+def _postgres(view: EnvironmentView) -> str:
+    host, port, name = (_app_setting(view, key) for key in ("db-host", "db-port", "db-name"))
+    return f"{_code(f'{host}:{port}/{name}')} ({_app_setting(view, 'db-sslmode')})" if host else NONE
+
+
 def _redis(view: EnvironmentView) -> str:
     address = _app_setting(view, "redis-address")
     return f"{_code(address)} db {_app_setting(view, 'redis-db') or '0'}" if address else NONE
@@ -743,7 +748,12 @@ def _rows(views: Sequence[EnvironmentView]) -> list[tuple[str, list[str]]]:
     rows += per_role("CORS allowed origins ({} host)", _cors)
     rows += per_role("rate limit ({} host)", _rate_limit)
     rows += [("secret source", each(_secret_source)), ("workload identity", each(_identity))]
-    rows += [("Redis", each(_redis)), ("work queue", each(_queue)), ("migrator image", each(_migrator))]
+    rows += [
+        ("PostgreSQL", each(_postgres)),
+        ("Redis", each(_redis)),
+        ("work queue", each(_queue)),
+        ("migrator image", each(_migrator)),
+    ]
     rows += [("tracing sample ratio", each(_tracing))]
     return rows + _alert_rows(views)
 
