@@ -177,6 +177,11 @@ def promtool(*args: str, cwd) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_promtool_check_rules(target, tmp_path):
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": target.groups}, sort_keys=False))
+    promtool("check", "rules", "rules.yaml", cwd=tmp_path)
+
+
 def run(tmp_path, target: Target, cluster: Cluster, checks: list[dict[str, Any]]) -> None:
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": target.groups}, sort_keys=False))
     test = {"interval": "1m", "input_series": cluster.items, "promql_expr_test": checks}
@@ -251,7 +256,7 @@ def test_the_api_gone_pages_only_in_production(target, tmp_path):
     pending = Cluster(target).platform(30)
     pending.items = [i for i in pending.items if "gorax-api" not in i["series"] or "worker" in i["series"]]
     pending.deployment("api", "0x30", "3x30")
-    run(tmp_path, target, pending, [firing(target, "20m", "APIDown", "APIPodsUnavailable")])
+    run(tmp_path, target, pending, [firing(target, "20m", "APIDown", window="20m")])
     unscraped = Cluster(target).platform(30)
     unscraped.items = [i for i in unscraped.items if not i["series"].startswith("up{")]
     run(tmp_path, target, unscraped, [nothing("4m", "4m"), firing(target, "25m", "APINotScraped")])

@@ -53,7 +53,13 @@ def _crash_looping(component: str) -> Callable[[Scope], str]:
 
 
 def _missing(component: str) -> Callable[[Scope], str]:
-    return lambda s: s.previews_only(f"{_available(s, component)} < {_desired(s, component)}")
+    """Some but not all desired pods available (none is ``Down``)."""
+
+    def expr(s: Scope) -> str:
+        available = _available(s, component)
+        return s.previews_only(f"{available} < {_desired(s, component)}\nand on (namespace)\n{available} > 0")
+
+    return expr
 
 
 def _availability(component: str, title: str) -> tuple[Alert, ...]:
@@ -105,7 +111,7 @@ def _availability(component: str, title: str) -> tuple[Alert, ...]:
             f"Fewer {component} pods available than desired {where}",
             f"{{{{ $value }}}} {component} pods have been available for 15 minutes, fewer than the Deployment wants.",
             _missing(component),
-            lambda s: "available `<` desired",
+            lambda s: "`0 <` available `<` desired",
         ),
     )
 
