@@ -61,17 +61,12 @@ class Alert:
         """The alert's severity, capped by the tier's ``MAX_SEVERITY``."""
         return min(self.severity, MAX_SEVERITY[tier], key=SEVERITIES.index)
 
-    def included(self, env: EnvironmentConfig, tier: AlertTier) -> bool:
-        """Left out where it cannot say anything its sibling does not (an escalation twin capped to the
-        sibling's severity) or cannot mean anything (``needs``: a series the binaries do not serve)."""
+    def included(self, env: EnvironmentConfig, tier: AlertTier, sibling: Alert | None = None) -> bool:
+        """Left out where it cannot say anything ``sibling`` (the alert it ``escalates``) does not, capped to
+        the same severity, or cannot mean anything (``needs``: a series the binaries do not serve)."""
         if self.needs is not None and not self.needs(env):
             return False
-        if self.escalates is not None:
-            from .alerts import ALERTS  # the catalogue holds the sibling
-
-            sibling = next(a for a in ALERTS if a.name == self.escalates)
-            return self.severity_in(tier) != sibling.severity_in(tier)
-        return True
+        return sibling is None or self.severity_in(tier) != sibling.severity_in(tier)
 
 
 def job_matcher(component: str) -> str:

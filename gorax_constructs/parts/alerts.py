@@ -17,8 +17,8 @@ they are served (workflow executions and the database pool, from the API).
 * Every alert carries ``severity`` (capped by the tier, ``MAX_SEVERITY``), ``component``, ``namespace``,
   ``environment`` (a preview's from its namespace) and ``tier``; ratios need ``monitoring.min_traffic``.
 
-``ALERTS`` lists every alert for the runbook; ``thresholds(env)`` says, per alert, the numbers it compares
-with, for ``docs/environments.md``.
+``ALERTS`` lists every alert for the runbook; each rule's ``threshold`` annotation says in words what it
+compares with (``docs/environments.md`` shows it; so does every notification).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ __all__ = [
     "alerts_in",
     "preview_rule_groups",
     "rule_groups",
-    "thresholds",
 ]
 
 ALERTS: tuple[Alert, ...] = (*PLATFORM_ALERTS, *APPLICATION_ALERTS)
@@ -60,13 +59,12 @@ def _in(namespace: str, text: str) -> str:
 
 def alerts_in(env: EnvironmentConfig, tier: AlertTier) -> list[tuple[Alert, Severity]]:
     """The alerts an environment of this tier carries, each with its capped severity."""
-    return [(alert, alert.severity_in(tier)) for alert in ALERTS if alert.included(env, tier)]
-
-
-def thresholds(env: EnvironmentConfig) -> dict[str, str]:
-    """What each alert the environment carries compares with, in words (``docs/environments.md``)."""
-    scope = Scope(env)
-    return {alert.name: alert.threshold(scope) for alert, _ in alerts_in(env, env.alert_tier)}
+    by_name = {alert.name: alert for alert in ALERTS}
+    return [
+        (alert, alert.severity_in(tier))
+        for alert in ALERTS
+        if alert.included(env, tier, by_name[alert.escalates] if alert.escalates else None)
+    ]
 
 
 def _groups(scope: Scope, tier: AlertTier, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -82,7 +80,8 @@ def _groups(scope: Scope, tier: AlertTier, labels: dict[str, str]) -> list[dict[
         if alert.keep_firing_for:
             rule["keep_firing_for"] = alert.keep_firing_for
         rule["labels"] = {"severity": severity, "component": alert.component, **labels, "tier": tier}
-        rule["annotations"] = {**annotations, "runbook_url": alert.runbook_url}
+        # What the rule compares with, in words: docs/environments.md reads it (pipeline/envdoc_table.py).
+        rule["annotations"] = {**annotations, "threshold": alert.threshold(scope), "runbook_url": alert.runbook_url}
         groups.setdefault(alert.group, []).append(rule)
     return [
         {"name": name, "interval": GROUP_INTERVALS.get(name, "30s"), "rules": rules} for name, rules in groups.items()

@@ -47,7 +47,7 @@ def _backlog(threshold: Callable[[Scope], int]) -> Callable[[Scope], str]:
 
 
 def _workflows_rate(s: Scope) -> str:
-    return f"`>= {s.floor.workflow_executions_per_second}` executions/s"
+    return f">= {s.floor.workflow_executions_per_second} executions/s"
 
 
 APPLICATION_ALERTS: tuple[Alert, ...] = (
@@ -61,7 +61,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "Workflow failure rate is {{ $value | humanizePercentage }} in {{ $labels.namespace }}.\n"
         "This may indicate issues with external dependencies or workflow definitions.",
         _workflow_ratio(lambda s: s.t.workflow_failure_ratio_warning),
-        lambda s: f"failed share `> {s.t.workflow_failure_ratio_warning}` at {_workflows_rate(s)}",
+        lambda s: f"failed share > {s.t.workflow_failure_ratio_warning} at {_workflows_rate(s)}",
         needs=served("api"),
     ),
     Alert(
@@ -74,7 +74,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "Workflow failure rate is {{ $value | humanizePercentage }} in {{ $labels.namespace }}.\n"
         "Immediate action required.",
         _workflow_ratio(lambda s: s.t.workflow_failure_ratio_critical),
-        lambda s: f"failed share `> {s.t.workflow_failure_ratio_critical}` at {_workflows_rate(s)}",
+        lambda s: f"failed share > {s.t.workflow_failure_ratio_critical} at {_workflows_rate(s)}",
         escalates="HighWorkflowFailureRate",
         needs=served("api"),
     ),
@@ -90,7 +90,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
             "histogram_quantile(0.95, sum by (namespace, le) "
             f"(rate({s('gorax_workflow_execution_duration_seconds_bucket')}[5m]))) > {s.t.workflow_p95_seconds}"
         ),
-        lambda s: f"p95 `> {s.t.workflow_p95_seconds}`s",
+        lambda s: f"p95 > {s.t.workflow_p95_seconds}s",
         needs=served("api"),
     ),
     Alert(
@@ -103,7 +103,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "{{ $labels.pod }} has {{ $value }} PostgreSQL connections in use, close to its maximum "
         "(DB_MAX_OPEN_CONNS): requests wait for a connection.",
         _db_pool,
-        lambda s: f"connections in use `>= {s.env.database.max_open_conns * s.t.db_pool_in_use_ratio:g}`",
+        lambda s: f"connections in use >= {s.env.database.max_open_conns * s.t.db_pool_in_use_ratio:g}",
         needs=served("api"),
     ),
     Alert(
@@ -116,7 +116,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "Messages have waited for 15 minutes and the queue is no shorter than 15 minutes ago.\n"
         "This may indicate a worker failure or queue issue.",
         _queue_stuck,
-        lambda s: "depth `> 0` for 15m and not shrinking",
+        lambda s: "depth > 0 for 15m and not shrinking",
         needs=served("queue_depth"),
     ),
     Alert(
@@ -129,7 +129,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "Queue depth is {{ $value }} messages for queue {{ $labels.queue }}.\n"
         "Consider scaling up workers or investigating slow executions.",
         _backlog(lambda s: s.t.queue_depth_warning),
-        lambda s: f"depth `> {s.t.queue_depth_warning}`",
+        lambda s: f"depth > {s.t.queue_depth_warning}",
         needs=served("queue_depth"),
     ),
     Alert(
@@ -142,7 +142,7 @@ APPLICATION_ALERTS: tuple[Alert, ...] = (
         "Queue depth is {{ $value }} messages for queue {{ $labels.queue }}.\n"
         "System is severely backlogged. Scale up immediately.",
         _backlog(lambda s: s.t.queue_depth_critical),
-        lambda s: f"depth `> {s.t.queue_depth_critical}`",
+        lambda s: f"depth > {s.t.queue_depth_critical}",
         escalates="QueueBacklog",
         needs=served("queue_depth"),
     ),

@@ -76,7 +76,7 @@ def _availability(component: str, title: str) -> tuple[Alert, ...]:
             f"No pod of the {component} Deployment has been ready for 5 minutes, or kube-state-metrics reports "
             "no such Deployment.",
             _down(component),
-            lambda s: "available replicas `== 0` (or no series)",
+            lambda s: "available replicas == 0 (or no series)",
         ),
         Alert(
             f"{title}Degraded",
@@ -88,7 +88,7 @@ def _availability(component: str, title: str) -> tuple[Alert, ...]:
             f"On average over 5 minutes, {{{{ $value | humanizePercentage }}}} of the desired {component} pods "
             "were available.",
             _degraded(component),
-            lambda s: "average available / desired over 5m `< 0.5`",
+            lambda s: "average available / desired over 5m < 0.5",
         ),
         Alert(
             f"{title}CrashLooping",
@@ -100,7 +100,7 @@ def _availability(component: str, title: str) -> tuple[Alert, ...]:
             f"{{{{ $value | humanizePercentage }}}} of the desired {component} pods restarted twice or more "
             "in 15 minutes.",
             _crash_looping(component),
-            lambda s: "pods with `>= 2` restarts in 15m / desired `>= 0.5`",
+            lambda s: "pods with >= 2 restarts in 15m / desired >= 0.5",
         ),
         Alert(
             f"{title}PodsUnavailable",
@@ -111,7 +111,7 @@ def _availability(component: str, title: str) -> tuple[Alert, ...]:
             f"Fewer {component} pods available than desired {where}",
             f"{{{{ $value }}}} {component} pods have been available for 15 minutes, fewer than the Deployment wants.",
             _missing(component),
-            lambda s: "`0 <` available `<` desired",
+            lambda s: "0 < available < desired",
         ),
     )
 
@@ -149,7 +149,7 @@ def _scraping(component: str, title: str) -> tuple[Alert, ...]:
             f"The {component} has pods available but no target of job {JOBS[component]} was up for 10 minutes: "
             "its application series are gone (ServiceMonitor not selected, /metrics failing).",
             _not_scraped(component),
-            lambda s: "targets up, averaged over 10m, `< 0.5`",
+            lambda s: "targets up, averaged over 10m, < 0.5",
             needs=needs,
         ),
         Alert(
@@ -161,7 +161,7 @@ def _scraping(component: str, title: str) -> tuple[Alert, ...]:
             "Scrapes of {{ $labels.pod }} fail in {{ $labels.namespace }}",
             "{{ $labels.pod }} answered only {{ $value | humanizePercentage }} of its scrapes in 15 minutes.",
             _scrape_failing(component),
-            lambda s: "share of scrapes up in 15m `< 0.9`",
+            lambda s: "share of scrapes up in 15m < 0.9",
             needs=needs,
         ),
     )
@@ -179,8 +179,8 @@ def _memory(s: Scope) -> str:
 
 
 def _memory_threshold(s: Scope) -> str:
-    return "<br>".join(
-        f"{name} `> {_binary(memory_bytes(c.resources.memory_limit) * s.t.memory_limit_ratio)}`"
+    return "; ".join(
+        f"{name} > {_binary(memory_bytes(c.resources.memory_limit) * s.t.memory_limit_ratio)}"
         for name, c in ((API.name, s.env.api), (WORKER.name, s.env.worker))
     )
 
@@ -257,7 +257,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "{{ $value | humanizePercentage }} of the requests to {{ $labels.namespace }} were answered 5xx at the "
         "edge (the API's errors and the edge's own when no API pod answers).",
         _edge_errors,
-        lambda s: f"5xx share `> {s.t.http_5xx_ratio}` at `>= {s.floor.http_requests_per_second}` requests/s",
+        lambda s: f"5xx share > {s.t.http_5xx_ratio} at >= {s.floor.http_requests_per_second} requests/s",
         keep_firing_for=KEEP_FIRING,
     ),
     Alert(
@@ -269,7 +269,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "High HTTP request latency in {{ $labels.namespace }}",
         "95th percentile latency at the edge is {{ $value | humanizeDuration }}.",
         _edge_latency,
-        lambda s: f"p95 `> {s.t.http_p95_seconds}`s at `>= {s.floor.http_requests_per_second}` requests/s",
+        lambda s: f"p95 > {s.t.http_p95_seconds}s at >= {s.floor.http_requests_per_second} requests/s",
         keep_firing_for=KEEP_FIRING,
     ),
     Alert(
@@ -281,7 +281,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "High HTTP request rate in {{ $labels.namespace }}",
         "The edge serves {{ $value }} requests/second.\nMonitor for potential capacity issues.",
         lambda s: s.previews_only(f"{s.edge_rate()} > {s.t.http_requests_per_second}"),
-        lambda s: f"`> {s.t.http_requests_per_second}` requests/s",
+        lambda s: f"> {s.t.http_requests_per_second} requests/s",
     ),
     Alert(
         "ContainerOOMKilled",
@@ -293,7 +293,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "{{ $labels.container }} in {{ $labels.pod }} restarted after the kernel killed it for exceeding its "
         "memory limit.",
         _oom,
-        lambda s: "last termination `OOMKilled` and a restart in 15m",
+        lambda s: "last termination OOMKilled and a restart in 15m",
     ),
     Alert(
         "HighMemoryUsage",
@@ -317,7 +317,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "{{ $value | humanizePercentage }} of the CFS periods of {{ $labels.container }} in {{ $labels.pod }} "
         "were throttled.",
         _throttled,
-        lambda s: f"throttled periods `> {s.t.cpu_throttled_ratio}`",
+        lambda s: f"throttled periods > {s.t.cpu_throttled_ratio}",
     ),
     Alert(
         "AutoscalerAtMaximum",
@@ -328,7 +328,7 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "{{ $labels.horizontalpodautoscaler }} is at its maximum in {{ $labels.namespace }}",
         "{{ $labels.horizontalpodautoscaler }} has run {{ $value }} replicas, its maximum, for 15 minutes.",
         _hpa_at_max,
-        lambda s: "current replicas `>=` maxReplicas",
+        lambda s: "current replicas >= maxReplicas",
     ),
     Alert(
         "MigrationFailed",
@@ -339,6 +339,6 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "The migration Job failed in {{ $labels.namespace }}",
         "Job {{ $labels.job_name }} has failed pods: the sync that runs it does not complete.",
         _job_failed,
-        lambda s: "failed pods `> 0`",
+        lambda s: "failed pods > 0",
     ),
 )
