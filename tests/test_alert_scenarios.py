@@ -349,3 +349,36 @@ def test_the_edge_in_gateway_mode(tmp_path):
     target = Target("production-gateway", gateway, rule_groups(gateway))
     cluster = Cluster(target).platform(30).edge("200", "0+600x30").edge("503", "0+600x30")
     run(tmp_path, target, cluster, [nothing("4m"), firing(target, "15m", "HighHTTPErrorRate")])
+
+
+def test_pod_level_trouble_warns(target, tmp_path):
+    """A failed migration, an HPA at its maximum, an OOM kill, memory near the limit: warnings (capped), no page."""
+    cluster = Cluster(target).platform(40)
+    ns, naming = target.env.namespace, target.naming
+    job = {**KSM, "namespace": ns, "job_name": naming.name("migrate")}
+    cluster.add("kube_job_status_failed", "0x5 1x35", **job).add("kube_job_status_succeeded", "0x40", **job)
+    hpa = {**KSM, "namespace": ns, "horizontalpodautoscaler": naming.name("api", "hpa")}
+    cluster.add("kube_horizontalpodautoscaler_status_current_replicas", "5x40", **hpa)
+    cluster.add("kube_horizontalpodautoscaler_spec_max_replicas", "5x40", **hpa)
+    cluster.add("kube_horizontalpodautoscaler_spec_min_replicas", "1x40", **hpa)
+    worker = {**KSM, "namespace": ns, "pod": f"{naming.name('worker')}-0", "container": "worker"}
+    cluster.items = [i for i in cluster.items if "restarts_total" not in i["series"] or "worker" not in i["series"]]
+    cluster.add("kube_pod_container_status_last_terminated_reason", "0x10 1x30", reason="OOMKilled", **worker)
+    cluster.add("kube_pod_container_status_restarts_total", "0x10 1x30", uid="uid-w0", **worker)
+    limit = 2 * 1024**3  # above every environment's limit
+    memory = {**KUBELET, "namespace": ns, "pod": f"{naming.name('api')}-0", "container": "api"}
+    cluster.add("container_memory_working_set_bytes", f"{limit}x40", **memory)
+    names = ("AutoscalerAtMaximum", "ContainerOOMKilled", "HighMemoryUsage", "MigrationFailed")
+    assert {SEVERITY[n].severity_in("production") for n in names} == {"warning"}
+    run(tmp_path, target, cluster, [firing(target, "30m", *names, window="30m")])
+
+
+def test_a_retried_migration_and_a_fixed_size_autoscaler_fire_nothing(target, tmp_path):
+    cluster = Cluster(target).platform(40)
+    ns, naming = target.env.namespace, target.naming
+    job = {**KSM, "namespace": ns, "job_name": naming.name("migrate")}
+    cluster.add("kube_job_status_failed", "0x5 1x35", **job).add("kube_job_status_succeeded", "0x6 1x34", **job)
+    hpa = {**KSM, "namespace": ns, "horizontalpodautoscaler": naming.name("worker", "hpa")}
+    for name in ("status_current_replicas", "spec_max_replicas", "spec_min_replicas"):
+        cluster.add(f"kube_horizontalpodautoscaler_{name}", "3x40", **hpa)
+    run(tmp_path, target, cluster, [nothing("40m", "40m")])

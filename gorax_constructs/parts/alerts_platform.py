@@ -212,18 +212,25 @@ def _throttled(s: Scope) -> str:
 
 
 def _hpa_at_max(s: Scope) -> str:
+    """At its maximum, unless the maximum is also its minimum (a fixed size is no saturation)."""
     hpa = 'horizontalpodautoscaler=~".+-gorax-(api|worker)-hpa"'
     if not s.previews:
         hpa = f'horizontalpodautoscaler=~"{s.naming.name("(api|worker)", "hpa")}"'
     by = "namespace, horizontalpodautoscaler"
-    current = s.kube("kube_horizontalpodautoscaler_status_current_replicas", hpa)
-    maximum = s.kube("kube_horizontalpodautoscaler_spec_max_replicas", hpa)
-    return s.previews_only(f"max by ({by}) ({current}) >= max by ({by}) ({maximum})")
+    current, maximum, minimum = (
+        f"max by ({by}) ({s.kube(f'kube_horizontalpodautoscaler_{name}', hpa)})"
+        for name in ("status_current_replicas", "spec_max_replicas", "spec_min_replicas")
+    )
+    return s.previews_only(f"{current} >= {maximum}\nunless on ({by})\n{maximum} <= {minimum}")
 
 
 def _job_failed(s: Scope) -> str:
+    """Failed pods and no success: a retry that succeeded (``backoffLimit``) is no failure."""
+    job = s.named("job_name", "migrate")
+    by = "namespace, job_name"
+    failed = f"max by ({by}) ({s.kube('kube_job_status_failed', job)}) > 0"
     return s.previews_only(
-        f"max by (namespace, job_name) ({s.kube('kube_job_status_failed', s.named('job_name', 'migrate'))}) > 0"
+        f"{failed}\nunless on ({by})\nmax by ({by}) ({s.kube('kube_job_status_succeeded', job)}) > 0"
     )
 
 
@@ -339,6 +346,6 @@ PLATFORM_ALERTS: tuple[Alert, ...] = (
         "The migration Job failed in {{ $labels.namespace }}",
         "Job {{ $labels.job_name }} has failed pods: the sync that runs it does not complete.",
         _job_failed,
-        lambda s: "failed pods > 0",
+        lambda s: "failed pods > 0 and none succeeded",
     ),
 )
