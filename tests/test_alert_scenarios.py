@@ -155,6 +155,14 @@ class Cluster:
         if self.t.env.preview:
             quota = {**KSM, "namespace": self.ns, "resourcequota": self.t.naming.name("quota")}
             self.add("kube_resourcequota", f"4x{minutes}", resource="pods", type="hard", **quota)
+        for phase in ("Active", "Terminating"):
+            self.add(
+                "kube_namespace_status_phase",
+                f"{int(phase == 'Active')}x{minutes}",
+                namespace=self.ns,
+                phase=phase,
+                **KSM,
+            )
         return self
 
     def edge(self, status: str, values: str) -> Cluster:
@@ -334,10 +342,19 @@ def test_a_stall_pages_only_in_production_where_the_queue_is_exported(tmp_path):
 
 
 def test_a_deleted_preview_fires_nothing(target, tmp_path):
-    """A preview runs for 20 minutes, then its namespace is deleted: every series of it ends."""
+    """A preview runs for 20 minutes, then its namespace is deleted: its Deployments go at once, its namespace
+    is Terminating while the pods take their grace period (up to 300 s) with the quota still there, then
+    every series of it ends."""
     gone = Target("preview", preview(name="pr-gone"), target.groups)
     cluster = Cluster(target).platform(90)
     deleted = Cluster(gone).platform(20).edge("200", "0+60x20")
+    deleted.items = [i for i in deleted.items if not i["series"].startswith(("kube_resourcequota", "kube_namespace"))]
+    ksm = {**KSM, "namespace": gone.env.namespace}
+    deleted.add(
+        "kube_resourcequota", "4x27", resource="pods", type="hard", resourcequota=gone.naming.name("quota"), **ksm
+    )
+    deleted.add("kube_namespace_status_phase", "1x20 0x7", phase="Active", **ksm)
+    deleted.add("kube_namespace_status_phase", "0x20 1x7", phase="Terminating", **ksm)
     cluster.items += deleted.items
     run(tmp_path, target, cluster, [nothing("90m", "90m")])
 

@@ -33,9 +33,14 @@ PREVIEW_SELECTOR = 'tier="preview"'
 """What selects every preview's scraped series: the monitors of a preview set the target label ``tier``."""
 PREVIEW_NAMESPACES = 'namespace=~"gorax-.+"'
 """Every preview runs in ``gorax-<name>`` (``configuration/previews.py``); so do others, hence ``PREVIEW_MARKER``."""
-PREVIEW_MARKER = f'group by (namespace) (kube_resourcequota{{{PREVIEW_NAMESPACES},resourcequota=~".+-{APP}-quota"}})'
-"""The namespaces that are previews: only a preview has the ResourceQuota ``<name>-gorax-quota`` (``parts/quota.py``).
-It is there while the namespace is, whatever its pods do, and gone with a deleted preview."""
+PREVIEW_QUOTA = f'kube_resourcequota{{{PREVIEW_NAMESPACES},resourcequota=~".+-{APP}-quota"}}'
+"""Only a preview has the ResourceQuota ``<name>-gorax-quota`` (``parts/quota.py``), whatever its pods do."""
+PREVIEW_MARKER = (
+    f"group by (namespace) ({PREVIEW_QUOTA})\n"
+    f'and on (namespace)\nkube_namespace_status_phase{{{PREVIEW_NAMESPACES},phase="Active"}} == 1'
+)
+"""The namespaces that are live previews: their quota is there and the namespace is not being deleted
+(``Terminating`` while a deleted preview's pods take their grace period to go)."""
 PREVIEW_ENVIRONMENT = 'label_replace({}, "environment", "$1", "namespace", "gorax-(.+)")'
 """A preview's ``environment`` label, its name, read from its namespace ``gorax-<name>``."""
 ENVOY_ROUTE = "httproute/{}/.+"

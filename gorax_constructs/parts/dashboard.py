@@ -28,7 +28,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh, VariableSort
 
 from ..configuration.naming import APP
-from .alert_scope import PREVIEW_MARKER, Scope
+from .alert_scope import PREVIEW_QUOTA, Scope
 
 if TYPE_CHECKING:
     from ..configuration.model import EnvironmentConfig
@@ -38,9 +38,7 @@ NAMESPACE_VARIABLE = "namespace"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid=f"${{{DATASOURCE_VARIABLE}}}")
 WIDTH, HEIGHT = 8, 8
 PREVIEWS_UID = "gorax-previews"
-PREVIEW_NAMESPACES = (
-    f"label_values({PREVIEW_MARKER.removeprefix('group by (namespace) (').removesuffix(')')}, namespace)"
-)
+PREVIEW_NAMESPACES = f"label_values({PREVIEW_QUOTA}, namespace)"
 """The preview namespaces, as the rules know them: those with a preview's ResourceQuota."""
 Panel = tuple[str, str, list[tuple[str, str]]]
 
