@@ -1,8 +1,8 @@
 """The alerts on the Gorax binaries' own series, each only where ``monitoring.application_metrics`` serves it.
 
-The released binaries record workflow executions the API runs and its database pool; no build records
-``gorax_queue_depth`` unless ``application_metrics.queue_depth`` says so (``gorax-upstream`` facts in
-the README's observability section).
+The released binaries (stherrien/gorax, ``internal/api/app.go``) record the workflow executions the API
+runs and its database pool every 15 s; nothing starts the collector of ``gorax_queue_depth``, so the queue
+alerts exist only where ``application_metrics.queue_depth`` says a build exports it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from .alert_scope import Scope
 
 FAILED = 'status="failed"'
 DEFAULT_QUEUE = 'queue="default"'
-
-# Application series (only where served) ------------------------------------------------------------------------
 
 
 def _workflow_ratio(threshold: Callable[[Scope], float]) -> Callable[[Scope], str]:

@@ -11,8 +11,11 @@ Two kinds of dashboard, from the same panels:
 * one per permanent environment (uid ``gorax-<environment>``), every query
   scoped to its namespace;
 * one for all previews (uid ``gorax-previews``), with a ``namespace`` variable
-  listing the namespaces whose targets carry ``tier="preview"``: 100 previews
-  are one entry in Grafana's list, not 100.
+  listing the namespaces holding a preview's ResourceQuota: 100 previews are one
+  entry in Grafana's list, not 100.
+
+The queries are the alerts' own building blocks (``alert_scope.Scope``): traffic is the edge's,
+availability kube-state-metrics', and application panels exist only where the binaries serve them.
 
 Panel ids are assigned in order and the JSON has sorted keys, so it is byte-stable.
 """
