@@ -5,8 +5,9 @@ kube-state-metrics for availability, crash loops, failed Jobs and HPAs at their 
 memory and CPU throttling, the edge (ingress-nginx, or Envoy Gateway in gateway mode) for 5xx,
 latency and traffic. The Gorax binaries record few of the series upstream's alert set reads (the
 application's ``internal/metrics`` and its callers): no ``gorax_http_*``, ``gorax_active_workers`` nor
-``gorax_queue_depth``, and the worker serves no ``/metrics``; alerts on application series exist only where ``monitoring.application_metrics`` says
-they are served (workflow executions and the database pool, from the API).
+``gorax_queue_depth``, and the worker serves no ``/metrics``; alerts on application series exist only
+where ``monitoring.application_metrics`` says they are served (workflow executions and the database
+pool, from the API).
 
 * Absence is a signal: a component with no available replica, or no API target up, fires also when
   its series are missing altogether; for previews only while the preview exists (``PREVIEW_MARKER``).
