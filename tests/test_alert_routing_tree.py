@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from gorax_constructs.configuration.previews import Preview, preview_environment
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.alerts import preview_rule_groups, rule_groups
 
 from .conftest import REPO
@@ -76,8 +76,9 @@ def generated_alerts() -> list[dict[str, str]]:
     for env in ENVIRONMENTS:
         for group in rule_groups(env):
             alerts += [{"alertname": r["alert"], **r["labels"]} for r in group["rules"]]
-    preview = preview_environment(Preview(name="pr-123", owner="someone", expires="2030-01-01"), DEVELOPMENT)
-    for group in preview_rule_groups(DEVELOPMENT):
+    (development,) = [env for env in ENVIRONMENTS if env.monitoring.preview_monitoring]
+    preview = preview_environment(Preview(name="pr-123", owner="someone", expires="2030-01-01"), development)
+    for group in preview_rule_groups(development):
         for rule in group["rules"]:
             assert "label_replace(" in rule["expr"] and '"environment", "$1", "namespace", "gorax-(.+)"' in rule["expr"]
             labels = {"alertname": rule["alert"], **rule["labels"]}

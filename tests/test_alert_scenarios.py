@@ -29,8 +29,10 @@ from gorax_constructs.configuration.edge import EdgeConfig
 from gorax_constructs.configuration.model import EnvironmentConfig
 from gorax_constructs.configuration.naming import Naming
 from gorax_constructs.configuration.previews import Preview, preview_environment
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.parts.alerts import ALERTS, preview_rule_groups, rule_groups
+
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PRODUCTION, STAGING
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not on PATH (apt-get install prometheus)")

@@ -16,11 +16,12 @@ import pytest
 import yaml
 
 from gorax_constructs.configuration.monitoring import ApplicationMetrics
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.alerts import preview_rule_groups, rule_groups
 from gorax_constructs.parts.dashboard import dashboard, preview_dashboard
 
 from .conftest import REPO
+from .fixture_catalog import PERMANENT, PRODUCTION
 
 PLATFORM = re.compile(r"(kube|container|nginx_ingress_controller|envoy_cluster)_\w+|up")
 RECORDED_BY_THE_API = {
@@ -48,6 +49,7 @@ def with_metrics(env, **served):
 
 VARIANTS = [
     *ENVIRONMENTS,
+    *PERMANENT,
     with_metrics(PRODUCTION, api=False),
     with_metrics(PRODUCTION, queue_depth=True),
     replace(PRODUCTION, edge=replace(PRODUCTION.edge, mode="gateway-api")),
@@ -92,4 +94,4 @@ def test_the_vendored_crd_accepts_keep_firing_for():
     pattern = rule["keep_firing_for"]["pattern"]
     used = [r["keep_firing_for"] for g in rule_groups(PRODUCTION) for r in g["rules"] if "keep_firing_for" in r]
     assert used and all(re.fullmatch(pattern.strip("^$"), value) for value in used)
-    assert DEVELOPMENT.monitoring.application_metrics == ApplicationMetrics()  # the released binaries
+    assert all(e.monitoring.application_metrics == ApplicationMetrics() for e in ENVIRONMENTS)  # released binaries
