@@ -1,6 +1,6 @@
 """Every alert of our namespaces reaches the receiver the runbook's "who is told" table names.
 
-The configuration is the README's own block (section "Routing alerts by tier"). ``amtool config routes
+The configuration is docs/observability.md's own block (section "Routing alerts by tier"). ``amtool config routes
 test`` routes the labels of every rule this repository generates (each permanent environment's and the
 previews' rule set, the preview's ``environment`` as the rule derives it) and the platform's tier-less
 alerts; Alertmanager itself (``prometheus-alertmanager``, the Debian package ``.ci/run`` installs) runs
@@ -29,7 +29,7 @@ from .conftest import REPO
 
 AMTOOL = shutil.which("amtool")
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-SECTION = re.compile(r"^### Routing alerts by tier\n(.*?)^#{2,3} ", re.S | re.M)
+SECTION = re.compile(r"^## Routing alerts by tier\n(.*?)^## ", re.S | re.M)
 PAGER, TEAM, DEV, NOBODY = "gorax-pager", "gorax-team-chat", "gorax-dev-chat", "null"
 
 
@@ -41,11 +41,11 @@ def told(tier: str, severity: str) -> str:
 
 
 def readme_config() -> dict:
-    section = SECTION.search((REPO / "README.md").read_text()).group(1)
+    section = SECTION.search((REPO / "docs" / "observability.md").read_text()).group(1)
     (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
     document = yaml.safe_load(block)
     names = {"null"} | {r["receiver"] for r in document["route"]["routes"]}
-    document["receivers"] = [{"name": name} for name in sorted(names)]  # the README leaves receivers to the reader
+    document["receivers"] = [{"name": name} for name in sorted(names)]  # the docs leave receivers to the reader
     return document
 
 

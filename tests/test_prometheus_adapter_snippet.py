@@ -1,4 +1,4 @@
-"""The README's Prometheus Adapter snippet is Helm values the prometheus-adapter chart accepts as they are.
+"""docs/configuration.md's Prometheus Adapter snippet is Helm values the prometheus-adapter chart accepts as they are.
 
 The chart (prometheus-community/helm-charts, ``charts/prometheus-adapter``) takes ``rules.external`` as a
 list and its ``templates/configmap.yaml`` writes ``externalRules:`` followed by ``toYaml .Values.rules.external``;
@@ -16,12 +16,12 @@ from gorax_constructs.parts.workloads import QUEUE_METRIC
 
 from .conftest import REPO
 
-SECTION = re.compile(r"^## Autoscaling on queue depth\n(.*?)^## ", re.S | re.M)
+SECTION = re.compile(r"^## Autoscaling on queue depth\n(.*?)(?=^## |\Z)", re.S | re.M)
 RULE_FIELDS = {"seriesQuery", "seriesFilters", "resources", "name", "metricsQuery"}
 
 
 def snippet() -> dict:
-    section = SECTION.search((REPO / "README.md").read_text()).group(1)
+    section = SECTION.search((REPO / "docs" / "configuration.md").read_text()).group(1)
     blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", re.sub(r"(?m)^  ", "", section), re.S)]
     (values,) = [b for b in blocks if isinstance(b, dict) and ("rules" in b or "externalRules" in b)]
     return values
