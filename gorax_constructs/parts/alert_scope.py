@@ -11,10 +11,12 @@ Which exporter labels what (the label sets the rules match):
 * cAdvisor (the kubelet's ``/metrics/cadvisor``): ``container_*{namespace,pod,container}``;
 * the edge. ingress-nginx (``internal/ingress/metric/collectors/socket.go``) labels
   ``nginx_ingress_controller_requests`` with the Ingress's ``namespace``, ``ingress``, ``status``,
-  ``path`` (the Ingress rule's, not the request's) ...; scraped without ``honorLabels`` (the chart's
-  default) that label arrives as ``exported_namespace`` (``monitoring.edge_namespace_label``). Envoy
-  Gateway names an HTTPRoute rule's cluster ``httproute/<namespace>/<name>/rule/<n>``
-  (``internal/gatewayapi/helpers.go``, ``irRouteDestinationName``), the proxies' ``envoy_cluster_name``.
+  ``path`` (the Ingress rule's, not the request's) ...; its chart's ServiceMonitor sets ``honorLabels``
+  only when ``controller.metrics.serviceMonitor.honorLabels`` is (``templates/controller-servicemonitor.yaml``;
+  unset in ``values.yaml``), so that label arrives as ``exported_namespace``
+  (``monitoring.edge_namespace_label``). Envoy Gateway names an HTTPRoute rule's cluster
+  ``httproute/<namespace>/<name>/rule/<n>`` (``internal/gatewayapi/helpers.go``,
+  ``irRouteDestinationName``), the proxies' ``envoy_cluster_name``.
 
 Edge series never see the kubelet's probes (they reach the pods directly) nor ``/metrics``
 (``edge.blocked_paths`` are refused at the edge, by an Ingress of their own that the rules leave out).
