@@ -298,18 +298,18 @@ CLI_CHAINS = {
     "cli-help": [[GORAX, *command, "--help"] for command in HELP],
     "cli-previews": [
         [GORAX, "previews", "add", "pr-9", "--owner", "carol", "--expires", FAR, "--api-tag", "sha-1"],
-        [GORAX, "previews", "add", "staging", "--owner", "carol", "--expires", FAR],
+        [GORAX, "previews", "add", ENVIRONMENTS[-1].name, "--owner", "carol", "--expires", FAR],
         [GORAX, "previews", "list"],
         [GORAX, "previews", "prune", "--today", "2021-01-01"],
         [GORAX, "previews", "remove", "pr-9"],
         [GORAX, "previews", "remove", "pr-3"],
     ],
     "cli-images": [
-        [GORAX, "image", "set", "production", "--api-tag", "latest"],
-        [GORAX, "image", "set", "production", "--api-tag", "v9.9.9"],
+        [GORAX, "image", "set", BROKEN_IMAGES.name, "--api-tag", "latest"],
+        [GORAX, "image", "set", BROKEN_IMAGES.name, "--api-tag", "v9.9.9"],
         [GORAX, "diff"],
         [GORAX, "synth"],
-        [GORAX, "diff", "production"],
+        [GORAX, "diff", BROKEN_IMAGES.name],
     ],
 }
 
