@@ -146,7 +146,7 @@ RULE_SETS = [
     for env in EVERY_PERMANENT
 ]
 RULE_SETS += [
-    (f"previews-of-{env.name}", "preview", preview_rule_groups(env), r'tier="preview"|namespace=~"gorax-\.\+"')
+    (f"previews-of-{env.name}", "preview", preview_rule_groups(env), r'tier="preview"|namespace=~"gorax-pr-\.\+"')
     for env in EVERY_PERMANENT
     if env.monitoring.preview_monitoring
 ]
@@ -232,6 +232,6 @@ def test_the_preview_dashboard_serves_every_preview(fixture_synthesized):
     assert model["uid"] == "gorax-previews"
     variables = {v["name"]: v for v in model["templating"]["list"]}
     assert variables["namespace"]["query"] == (
-        'label_values(kube_resourcequota{namespace=~"gorax-.+",resourcequota=~".+-gorax-quota"}, namespace)'
+        'label_values(kube_resourcequota{namespace=~"gorax-pr-.+",resourcequota=~".+-gorax-quota"}, namespace)'
     )
     assert_panels(model, 'namespace="$namespace"')

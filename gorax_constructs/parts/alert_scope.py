@@ -27,14 +27,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..configuration.naming import APP, Naming
+from ..configuration.previews import NAME_PREFIX
 
 if TYPE_CHECKING:
     from ..configuration.model import EnvironmentConfig
 
 PREVIEW_SELECTOR = 'tier="preview"'
 """What selects every preview's scraped series: the monitors of a preview set the target label ``tier``."""
-PREVIEW_NAMESPACES = 'namespace=~"gorax-.+"'
-"""Every preview runs in ``gorax-<name>`` (``configuration/previews.py``); so do others, hence ``PREVIEW_MARKER``."""
+PREVIEW_NAMESPACES = f'namespace=~"gorax-{NAME_PREFIX}.+"'
+"""Every preview runs in ``gorax-pr-*`` (``configuration/previews.py``); ``PREVIEW_MARKER`` says which are live."""
 PREVIEW_QUOTA = f'kube_resourcequota{{{PREVIEW_NAMESPACES},resourcequota=~".+-{APP}-quota"}}'
 """Only a preview has the ResourceQuota ``<name>-gorax-quota`` (``parts/quota.py``), whatever its pods do."""
 PREVIEW_MARKER = (
@@ -140,7 +141,7 @@ class Scope:
         return f"histogram_quantile(0.95, sum by (namespace, le) ({self._namespaced(series, label, '(.*)')}))"
 
     def _route_namespace(self) -> str:
-        return "gorax-[^/]+" if self.previews else self.namespace_value
+        return f"gorax-{NAME_PREFIX}[^/]+" if self.previews else self.namespace_value
 
     def _ingress_matchers(self, label: str) -> str:
         namespace = self.namespace.replace("namespace", label, 1)
