@@ -14,7 +14,7 @@ export JSII_NODE := $(CURDIR)/$(NODE)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint imports
+.PHONY: synth test lint imports snapshots
 
 # The app itself, not `cdk8s synth`: the npm CLI only sets CDK8S_OUTDIR and runs this same
 # command, and its start alone costs ~1.3 s here. `cdk8s synth` does the same job.
@@ -41,3 +41,8 @@ $(VENV)/.installed: requirements.txt
 node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Regenerate the syrupy snapshots of the tests' own environments (tests/fixture_catalog.py) after a deliberate
+# change to the constructs; a failing run deletes nothing (tests/conftest.py).
+snapshots: $(VENV)/.installed node_modules/.installed
+	$(PY) -m pytest -q -rs --snapshot-update tests/test_snapshots.py

@@ -1,6 +1,7 @@
-"""One normalisation for both paths of a part's objects: in every environment the tests know (the catalog's,
-a preview, every option environment, gateway mode), every part writes the same YAML text on the dict fast
-path (EnvironmentChart) as on the ApiObject path (each object an ApiObject, cleaned up by cdk8s in node)."""
+"""One normalisation for both paths of a part's objects: in every environment the tests know (the committed
+catalog's and the tests' own, their previews, every option environment, gateway mode), every part writes the
+same YAML text on the dict fast path (EnvironmentChart) as on the ApiObject path (each object an ApiObject,
+cleaned up by cdk8s in node)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,26 @@ from gorax_constructs.pipeline.catalog import load_catalog
 from gorax_constructs.pipeline.yaml_format import stringify
 
 from .api_object_path import ApiObjectEnvironmentChart
-from .option_environments import OPTION_ENVIRONMENTS
+from .fixture_catalog import CATALOG as FIXTURE
+from .fixture_catalog import OPTION_ENVIRONMENTS
 
-CATALOG = load_catalog()
+
+def _gateway(env: EnvironmentConfig) -> EnvironmentConfig:
+    return replace(env, name=f"{env.name}-gw", edge=replace(env.edge, mode="gateway-api"))
+
+
 KNOWN: tuple[EnvironmentConfig, ...] = (
-    *CATALOG.permanent,
-    *CATALOG.previews,
-    CATALOG.preview_probe(),
-    *OPTION_ENVIRONMENTS,
-    *(replace(env, name=f"{env.name}-gw", edge=replace(env.edge, mode="gateway-api")) for env in CATALOG.permanent),
+    tuple(
+        env
+        for catalog in (load_catalog(), FIXTURE)
+        for env in (
+            *catalog.permanent,
+            *catalog.previews,
+            catalog.preview_probe(),
+            *map(_gateway, catalog.permanent),
+        )
+    )
+    + OPTION_ENVIRONMENTS
 )
 
 
