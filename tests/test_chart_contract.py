@@ -113,13 +113,14 @@ def test_a_dependency_the_waves_contradict_is_refused(app):
         chart.to_json()
 
 
-def test_a_cycle_of_dependencies_is_refused(app):
-    chart = EnvironmentChart(app, ENV)
-    one, two = config_map(chart, "one", "probe-one"), config_map(chart, "two", "probe-two")
-    one.node.add_dependency(two)
-    two.node.add_dependency(one)
-    with pytest.raises((OrderError, RuntimeError), match="cycle"):
-        chart.to_json()
+def test_a_cycle_of_dependencies_is_refused_by_path(tmp_path):
+    def cycle(chart: EnvironmentChart) -> None:
+        one, two = config_map(chart, "one", "probe-one"), config_map(chart, "two", "probe-two")
+        one.node.add_dependency(two)
+        two.node.add_dependency(one)
+
+    with pytest.raises(InvalidOutput, match=rf"{ENV.name}: chart {ENV.name}: Dependency cycle detected"):
+        synth_catalog(ONE, tmp_path, extensions={ENV.name: (cycle,)})
 
 
 def test_an_output_type_that_would_write_none_of_the_parts_objects_is_refused(tmp_path):

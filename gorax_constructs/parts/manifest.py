@@ -22,7 +22,7 @@ from constructs import Construct
 
 from ..configuration.syncwaves import with_sync_wave
 from .normalise import normalise
-from .ordering import in_apply_order
+from .ordering import OrderError, in_apply_order
 
 Body = dict[str, Any]
 _HEAD = ("apiVersion", "kind", "metadata")
@@ -133,7 +133,10 @@ class ManifestChart(cdk8s.Chart):
         (then some vertex has a dependant: fewer roots than constructs); only then is each construct
         asked for its dependencies, a few round trips each.
         """
-        graph = cdk8s.DependencyGraph(self.node)
+        try:
+            graph = cdk8s.DependencyGraph(self.node)
+        except RuntimeError as error:  # cdk8s refuses a cycle of node.add_dependency
+            raise OrderError(f"chart {self.path}: {str(error).removeprefix('Error: ')}") from None
         tree = graph.topology()
         if len(graph.root.outbound) == len(tree):
             return tree, []
