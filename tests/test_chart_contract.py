@@ -17,7 +17,7 @@ from constructs import Construct, IValidation
 from gorax_constructs.configuration.syncwaves import SYNC_WAVE, SYNC_WAVES
 from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.chart import EnvironmentChart
-from gorax_constructs.parts.manifest import ChartPart, UnsupportedOutput
+from gorax_constructs.parts.manifest import ChartPart, UnknownObject, UnsupportedOutput
 from gorax_constructs.parts.ordering import OrderError
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
@@ -104,6 +104,14 @@ def test_a_part_depending_on_an_object_comes_after_it(app):
     assert names.index("probe-user") < names.index(body["metadata"]["name"])
 
 
+def test_a_sync_wave_argo_cd_cannot_read_is_refused(tmp_path):
+    def five(chart: EnvironmentChart) -> None:
+        config_map(chart, "five", "probe-five", {SYNC_WAVE: "five"})
+
+    with pytest.raises(InvalidOutput, match=f"{ENV.name}: ConfigMap probe-five: {SYNC_WAVE} is 'five'; it must be"):
+        synth_catalog(ONE, tmp_path, extensions={ENV.name: (five,)})
+
+
 def test_a_dependency_the_waves_contradict_is_refused(app):
     chart = EnvironmentChart(app, ENV)
     early = config_map(chart, "early", "probe-early")
@@ -162,6 +170,8 @@ def test_a_part_is_patched_in_any_chart(app, chart_type):
     if chart_type is EnvironmentChart:
         with pytest.raises(RuntimeError, match="cannot find a .* child of type ApiObject"):
             cdk8s.ApiObject.of(part)  # the README shows part.patch instead
+    with pytest.raises(UnknownObject, match=f"{part.node.path}: patch for Namespace"):
+        part.patch("Namespace", ENV.namespace, cdk8s.JsonPatch.add("/spec", {}))  # another part's object
     part.patch("Deployment", body["metadata"]["name"], cdk8s.JsonPatch.add("/spec/paused", True))
     (patched,) = [o for o in chart.to_json() if o["kind"] == "Deployment" and o["metadata"] == body["metadata"]]
     assert patched["spec"]["paused"] is True

@@ -216,12 +216,16 @@ class ChartPart(Construct):
     def patch(self, kind: str, name: str, *patches: cdk8s.JsonPatch) -> None:
         """Apply JSON patches to the object ``kind``/``name`` of this part, in any chart (in an
         ``EnvironmentChart``, where ``ApiObject.of(part)`` finds no ``ApiObject``, too)."""
+        unknown = UnknownObject(f"{self.path}: patch for {kind} {name}, which the part does not emit")
         if self.chart is not None:
+            _, by = self.chart._bodies.get((kind, name), (None, ""))
+            if by != self.path and not by.startswith(f"{self.path}/"):
+                raise unknown
             self.chart.patch(kind, name, *patches)
             return
         child = self.node.try_find_child(object_id({"kind": kind, "metadata": {"name": name}}))
         if not isinstance(child, cdk8s.ApiObject):
-            raise UnknownObject(f"{self.path}: patch for {kind} {name}, which the part does not emit")
+            raise unknown
         child.add_json_patch(*patches)
 
 
