@@ -36,7 +36,7 @@ IGNORED = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__py
 
 def previews_file(folder: Path, count: int) -> Path:
     path = folder / f"previews-{count}.yaml"
-    entries = "".join(f"  - name: bench-{i}\n    owner: bench\n    expires: '2099-01-01'\n" for i in range(count))
+    entries = "".join(f"  - name: pr-bench-{i}\n    owner: bench\n    expires: '2099-01-01'\n" for i in range(count))
     path.write_text("previews:\n" + (entries or "  []\n") if count else "previews: []\n")
     return path
 

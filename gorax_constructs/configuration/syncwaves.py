@@ -17,16 +17,13 @@ SYNC_WAVES = {
     "NetworkPolicy": "-2",
     "ResourceQuota": "-2",
     "LimitRange": "-2",
+    # Before the migration hook, like ExternalSecret: Argo CD's SealedSecret health check (argo-cd v3.5.1
+    # resource_customizations/bitnami.com/SealedSecret/health.lua) is Degraded when the controller reports
+    # Synced=False, and gitops-engine checks failures only once no task runs (sync_context.go): beside the
+    # running Job (wave -1) a SealedSecret that cannot unseal would wait for the Job's activeDeadlineSeconds;
+    # here it fails the sync as soon as its wave is done, and the migration never starts without the Secret.
+    "SealedSecret": "-2",
     "Job": "-1",
-    # With the migration hook, not before it: Argo CD's SealedSecret health check (argo-cd
-    # resource_customizations/bitnami.com/SealedSecret/health.lua) stays Progressing until the controller
-    # reports Synced and is Degraded when it cannot unseal, and a wave waits for health with no time limit.
-    # In wave -2 a missing controller or a wrongly sealed value would stall every sync before the migration.
-    # In wave -1 the Job starts alongside; its pod cannot start its container before the Secret exists (the
-    # secretKeyRef is not optional: kubelet retries), so the migration never runs without the Secret, and
-    # if the Secret never comes the Job fails at its activeDeadlineSeconds and the sync fails, visibly.
-    # The workloads (wave 0) still wait for the SealedSecret to be Healthy.
-    "SealedSecret": "-1",
     "AppProject": "-1",
 }
 """Argo CD applies lower waves first and waits until every object of a wave is healthy, by its kind's

@@ -16,7 +16,7 @@ from constructs import Construct
 from ..configuration.model import EnvironmentConfig
 from ..configuration.syncwaves import InvalidSyncWave
 from ..extensions import EXTENSIONS, Extension
-from ..parts.argocd import ARGOCD_CM_PATCH, ArgoCdApplications, Kind, argocd_cm_patch, group_kind
+from ..parts.argocd import NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, Kind, group_kind
 from ..parts.chart import EnvironmentChart
 from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name, validation_errors
 from ..parts.ordering import OrderError
@@ -188,14 +188,12 @@ def synth_catalog(
         emit(EnvironmentChart(app, env), env.name, env)
     for env in catalog.previews:
         emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}", env)
-    # Each AppProject allows exactly the kinds its environments emit; the previews' project also those of a
-    # preview built in an App of its own and never written, so the kinds are right before the first preview.
-    probe = EnvironmentChart(cdk8s.App(), catalog.preview_probe())
-    kinds: dict[str, set[Kind]] = {catalog.preview_target.project: {group_kind(body) for body in probe.to_json()}}
+    # The AppProjects permit every kind any option emits (parts/argocd.py), and what extensions add.
+    extra_kinds: dict[str, set[Kind]] = {}
     for chart_output in outputs:
         if chart_output.env is not None:
-            project = kinds.setdefault(chart_output.env.argocd.project, set())
-            project.update(group_kind(body) for body in chart_output.objects)
+            emitted = {group_kind(body) for body in chart_output.objects} - {NAMESPACE, *NAMESPACED_KINDS}
+            extra_kinds.setdefault(chart_output.env.argocd.project, set()).update(emitted)
     argocd = ManifestChart(app, ARGOCD_FOLDER)
     ArgoCdApplications(
         argocd,
@@ -203,15 +201,13 @@ def synth_catalog(
         gitops=catalog.gitops,
         environments=catalog.permanent,
         previews=catalog.preview_target,
-        kinds=kinds,
+        extra_kinds=extra_kinds,
     )
     emit(argocd, ARGOCD_FOLDER, None)
     problems += unwritten_charts(app, previews, written)
     problems += [f"{_folder_of(path, written)}{path}: {message}" for path, message in validation_errors(argocd)]
     if export:
         output.write(EXPORT_FILE, "".join(f"---\n{stringify(body)}" for out in outputs for body in out.objects))
-    else:
-        output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
     output.finish()
     if problems:
         raise InvalidOutput("\n".join(problems))
