@@ -33,7 +33,6 @@ KNOWN: tuple[EnvironmentConfig, ...] = (
         for env in (
             *catalog.permanent,
             *catalog.previews,
-            catalog.preview_probe(),
             *map(_gateway, catalog.permanent),
         )
     )
