@@ -132,7 +132,7 @@ def alertmanager(config, tmp_path_factory):
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a loaded machine: up to a minute
             try:
                 urllib.request.urlopen(f"{url}/-/ready", timeout=1)
                 break
