@@ -30,5 +30,7 @@ def test_every_panel_query_parses(tmp_path):
     ]
     assert len(rules) > 10 * len(models)
     (tmp_path / "panels.yaml").write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
-    result = subprocess.run([PROMTOOL, "check", "rules", "panels.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [PROMTOOL, "check", "rules", "panels.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
