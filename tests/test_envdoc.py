@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
+from gorax_constructs.configuration.edge import CLUSTER_ISSUER
 from gorax_constructs.configuration.network import Peer
 from gorax_constructs.configuration.secrets import ExternalSecrets
 from gorax_constructs.parts.chart import EnvironmentChart
-from gorax_constructs.parts.edge import CLUSTER_ISSUER
 from gorax_constructs.pipeline.envdoc import render_environments
 
 from . import fixture_catalog as fixture

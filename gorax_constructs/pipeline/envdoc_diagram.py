@@ -16,9 +16,9 @@ from .envdoc_objects import (
     _labels,
     _name,
     _pairs,
-    _selects,
     _unique,
 )
+from .policies import selector_matches
 
 
 def _mermaid_text(text: str) -> str:
@@ -223,7 +223,7 @@ def _control(
         budget = ", ".join(f"{key} {spec[key]}" for key in ("minAvailable", "maxUnavailable") if key in spec)
         node = diagram.node("PDB:" + _name(pdb), "pdb_" + _name(pdb), [f"PDB {_name(pdb)}"])
         for workload in view.workloads:
-            if workload.kind == "Deployment" and _selects(spec.get("selector"), workload.pod_labels):
+            if workload.kind == "Deployment" and selector_matches(spec.get("selector"), workload.pod_labels):
                 diagram.edge(node, "-.->", workload_ids[workload.name], budget)
     for monitor in view.of_kind("ServiceMonitor"):
         name = _name(monitor)
@@ -231,7 +231,7 @@ def _control(
         endpoints = monitor["spec"].get("endpoints") or []
         scrape = " · ".join(f"scrapes {e.get('port')} {e.get('path', '/metrics')}" for e in endpoints)
         for service in view.of_kind("Service"):
-            if _selects(monitor["spec"].get("selector"), _labels(service["metadata"])):
+            if selector_matches(monitor["spec"].get("selector"), _labels(service["metadata"])):
                 diagram.edge(node, "-.->", service_ids[_name(service)], scrape)
     for monitor in view.of_kind("PodMonitor"):
         name = _name(monitor)
@@ -239,7 +239,7 @@ def _control(
         endpoints = monitor["spec"].get("podMetricsEndpoints") or []
         scrape = " · ".join(f"scrapes pods {e.get('port')} {e.get('path', '/metrics')}" for e in endpoints)
         for workload in view.workloads:
-            if _selects(monitor["spec"].get("selector"), workload.pod_labels):
+            if selector_matches(monitor["spec"].get("selector"), workload.pod_labels):
                 diagram.edge(node, "-.->", workload_ids[workload.name], scrape)
 
 
@@ -254,7 +254,7 @@ def _network(diagram: Diagram, view: EnvironmentView, workload_ids: dict[str, st
             targets = [namespace_id]  # every pod of the namespace
             denied += [kind.lower() for kind in types if not spec.get(kind.lower())]
         else:
-            targets = [workload_ids[w.name] for w in view.workloads if _selects(selector, w.pod_labels)]
+            targets = [workload_ids[w.name] for w in view.workloads if selector_matches(selector, w.pod_labels)]
             if not targets:
                 text = f"pods {_pairs(selector.get('matchLabels') or {})}"
                 targets = [diagram.node("pods:" + _canonical(selector), "pods_" + text, [text])]

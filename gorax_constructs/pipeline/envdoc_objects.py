@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..configuration.edge import CLUSTER_ISSUER
 from ..configuration.naming import COMPONENT_LABEL, NGINX
 from .policies import selector_matches
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:  # config imports the edge constructs, which import cdk8s
 Obj = Mapping[str, Any]
 
 NONE = "none"
-CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 
 
 def _sort_key(obj: Obj) -> tuple[str, str, str]:
@@ -37,11 +37,6 @@ def _labels(obj: Obj | None) -> dict[str, str]:
 
 def _annotations(obj: Obj) -> dict[str, str]:
     return dict(obj.get("metadata", {}).get("annotations") or {})
-
-
-def _selects(selector: Obj | None, labels: Mapping[str, str]) -> bool:
-    """Whether a label selector selects ``labels``; no selector (or ``{}``) selects all."""
-    return selector_matches(dict(selector or {}), dict(labels))
 
 
 def _pairs(labels: Mapping[str, str]) -> str:
@@ -191,13 +186,15 @@ class EnvironmentView:
 
     def pdbs(self, workload: Workload) -> list[Obj]:
         return [
-            p for p in self.of_kind("PodDisruptionBudget") if _selects(p["spec"].get("selector"), workload.pod_labels)
+            p
+            for p in self.of_kind("PodDisruptionBudget")
+            if selector_matches(p["spec"].get("selector"), workload.pod_labels)
         ]
 
     def services_targets(self, service: Obj) -> list[Workload]:
         """The workloads whose pods a Service selects (none without a selector)."""
         selector = service["spec"].get("selector")
-        return [w for w in self.workloads if selector and _selects({"matchLabels": selector}, w.pod_labels)]
+        return [w for w in self.workloads if selector and selector_matches({"matchLabels": selector}, w.pod_labels)]
 
     def host_role(self, host: str) -> str:
         """``api`` or ``webhooks`` (the config's host names: no object says which host is which), else the host."""
