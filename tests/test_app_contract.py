@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from gorax_constructs.configuration.contract import API, WORKER, AppContract, Metrics, Probes, Process
+from gorax_constructs.configuration.contract import API, WORKER, AppContract, Metrics, Probes, Process, served_metrics
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.naming import Naming
 
@@ -54,14 +54,19 @@ def test_the_contract_defaults_are_the_upstream_facts():
     assert {"REDIS_ADDRESS", "QUEUE_ENABLED", "AWS_SQS_QUEUE_URL", "WORKER_HEALTH_PORT"} <= set(contract.worker.env)
 
 
+def upstream(env) -> bool:
+    """The environment describes the released binaries: the default contract, metrics as it says."""
+    served = env.monitoring.application_metrics
+    return (env.contract.api, env.contract.worker) == (API, WORKER) and served.api is None and served.worker is None
+
+
 def _env_value(container, name):
     (entry,) = [e for e in container["env"] if e["name"] == name]
     return entry.get("value")
 
 
 def test_every_probe_targets_a_path_and_port_its_binary_serves(environment):
-    contract = environment.env.contract
-    if (contract.api, contract.worker) != (API, WORKER):
+    if not upstream(environment.env):
         pytest.skip(f"{environment.env.name}: a build with its own contract")
     for _, template in pod_templates(environment.objects):
         for container in containers(template):
@@ -98,10 +103,11 @@ def test_nothing_scrapes_an_endpoint_the_binary_does_not_serve(environment):
     for container, port_name, path in _scraped(environment):
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         binary = container["command"][0]
-        process = contract.api if binary == contract.api.command[0] else contract.worker
-        assert process.metrics is not None, f"{binary} is scraped but its contract serves no metrics"
-        assert (ports[port_name], path) == (process.metrics.port, process.metrics.path)
-        if (contract.api, contract.worker) == (API, WORKER):
+        component = "api" if binary == contract.api.command[0] else "worker"
+        metrics = served_metrics(environment.env, component)
+        assert metrics is not None, f"{binary} is scraped but serves no metrics"
+        assert (ports[port_name], path) == (metrics.port, metrics.path)
+        if upstream(environment.env):
             served = SERVED[binary]
             assert path in served["paths"] and ports[port_name] == served["default_port"]
 
@@ -148,7 +154,7 @@ def test_a_worker_build_that_serves_metrics_gets_a_pod_monitor(tmp_path):
 
 
 def test_without_worker_metrics_nothing_may_reach_the_workers(environment):
-    if environment.env.contract.worker.metrics is not None:
+    if served_metrics(environment.env, "worker") is not None:
         pytest.skip(f"{environment.env.name}: a build whose workers serve metrics")
     assert environment.of_kind("PodMonitor") == []
     policy = environment.get("NetworkPolicy", Naming(environment.env).name("worker"))

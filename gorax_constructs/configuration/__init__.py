@@ -4,9 +4,12 @@ Lowest layer: nothing here imports the constructs, the synth pipeline or cdk8s,
 so loading the environments and previews starts no node process.
 """
 
-from .edge import EdgeConfig, GatewayParent, HostEdge
-from .errors import ConfigError, Problem
-from .gitops import GitOpsConfig
+from .contract import AppContract, Metrics, Migrator, Probes, Process
+from .dependencies import Postgres, Redis, SqsQueue
+from .edge import EdgeConfig, GatewayParent, HostEdge, IssuedTls, WildcardTls
+from .errors import ConfigError, FileError, Problem
+from .gitops import ArgoCdTarget, GitOpsConfig
+from .identity import AwsIrsa, AzureWorkloadIdentity, CloudApis, GkeWorkloadIdentity, WorkloadIdentity
 from .model import (
     Autoscaling,
     ComponentConfig,
@@ -16,39 +19,65 @@ from .model import (
     EnvironmentConfig,
     Image,
     Migration,
+    QueueDepth,
     Resources,
     check_unique,
 )
-from .monitoring import AlertThresholds, MonitoringConfig
+from .monitoring import AlertThresholds, ApplicationMetrics, MinimumTraffic, MonitoringConfig
 from .naming import Naming
 from .network import NetworkConfig, Peer
-from .secrets import ExistingSecret, ExternalSecrets, SecretSource
+from .previews import Preview, preview_environment
+from .secrets import CsiSecretStore, ExistingSecret, ExternalSecrets, SealedSecrets, SecretSource
 from .tracing import TracingConfig
 
 __all__ = [
     "AlertThresholds",
+    "AppContract",
+    "ApplicationMetrics",
+    "ArgoCdTarget",
     "Autoscaling",
+    "AwsIrsa",
+    "AzureWorkloadIdentity",
+    "CloudApis",
     "ComponentConfig",
     "ConfigError",
     "Cors",
+    "CsiSecretStore",
     "DatabasePool",
     "DisruptionBudget",
     "EdgeConfig",
     "EnvironmentConfig",
     "ExistingSecret",
     "ExternalSecrets",
+    "FileError",
     "GatewayParent",
     "GitOpsConfig",
+    "GkeWorkloadIdentity",
     "HostEdge",
     "Image",
+    "IssuedTls",
     "Migration",
+    "Metrics",
+    "Migrator",
+    "MinimumTraffic",
     "MonitoringConfig",
     "Naming",
     "NetworkConfig",
     "Peer",
+    "Postgres",
+    "Preview",
+    "Probes",
     "Problem",
+    "Process",
+    "QueueDepth",
+    "Redis",
     "Resources",
+    "SealedSecrets",
     "SecretSource",
+    "SqsQueue",
     "TracingConfig",
+    "WildcardTls",
+    "WorkloadIdentity",
     "check_unique",
+    "preview_environment",
 ]

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .errors import Problem
 from .image import IMAGE_REPOSITORY, Image
+
+if TYPE_CHECKING:
+    from .model import EnvironmentConfig
+    from .monitoring import ApplicationMetrics
 
 HTTP_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
 PATH_ALLOWED = "an absolute HTTP path such as '/health' (letters, digits, '.', '_', '~', '-', '/')"
@@ -247,3 +252,25 @@ class AppContract:
         if api_metrics is not None and isinstance(api_metrics.port, int) and api_metrics.port != self.api.port:
             # The ServiceMonitor scrapes through the API Service, which exposes the API's one port.
             yield Problem("api.metrics.port", api_metrics.port, f"the API's port ({self.api.port})")
+
+
+def served_metrics(env: EnvironmentConfig, component: str) -> Metrics | None:
+    """Where ``component`` (``api`` or ``worker``) serves metrics, or ``None``: the contract's endpoint, unless
+    ``monitoring.application_metrics`` turns it off (``False``) or on (``True``: the contract's endpoint, else
+    ``/metrics`` on the process's port). What the monitors, scrape allowances, alerts and panels follow."""
+    process: Process = getattr(env.contract, component)
+    switch = getattr(env.monitoring.application_metrics, component)
+    if switch is False:
+        return None
+    if switch is True and process.metrics is None:
+        return Metrics(port=process.port)
+    return process.metrics
+
+
+def resolved_application_metrics(env: EnvironmentConfig) -> ApplicationMetrics:
+    """``monitoring.application_metrics`` with ``api`` and ``worker`` resolved against the contract."""
+    return replace(
+        env.monitoring.application_metrics,
+        api=served_metrics(env, "api") is not None,
+        worker=served_metrics(env, "worker") is not None,
+    )

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .contract import served_metrics
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
 from .identity import AwsIrsa
@@ -308,6 +309,17 @@ def dependency_problems(env: EnvironmentConfig) -> Iterator[Problem]:
             "worker.autoscaling.queue_depth.implementation",
             "keda-aws-sqs",
             "'prometheus-adapter' or 'keda' unless queue=SqsQueue(...) is set (the SQS scaler reads that queue)",
+        )
+    served = env.monitoring.application_metrics
+    if served.queue_depth and not (served_metrics(env, "api") or served_metrics(env, "worker")):
+        yield Problem(
+            "monitoring.application_metrics.queue_depth", True, "False while neither api nor worker serves metrics"
+        )
+    if served.worker is False and env.contract.worker.metrics is not None:
+        yield Problem(
+            "monitoring.application_metrics.worker",
+            False,
+            "True or None while contract.worker.metrics says the workers serve metrics (one of the two)",
         )
     migrator = env.contract.migration
     if not list(migrator.problems()) and migrator.image_for(env.api.image) is None:

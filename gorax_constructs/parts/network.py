@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
+from ..configuration.contract import served_metrics
 from ..configuration.dependencies import SQS_PORT
 from ..configuration.edge import IssuedTls
 from ..configuration.naming import API, COMPONENT_LABEL, WORKER
@@ -139,7 +140,7 @@ def scraped_ports(env: EnvironmentConfig) -> dict[str, str]:
     """Component -> the named port Prometheus scrapes, for the components whose contract serves metrics."""
     ports = {}
     for component, process in ((API, env.contract.api), (WORKER, env.contract.worker)):
-        port = metrics_port_name(component, process)
+        port = metrics_port_name(component, process, served_metrics(env, component.name))
         if port is not None:
             ports[component.name] = port
     return ports

@@ -1,6 +1,6 @@
 """Scraping, alerting and the dashboard of one environment, for prometheus-operator and Grafana.
 
-A preview ships only its two monitors: its series carry ``tier="preview"``,
+A preview ships only its monitors: its series carry ``tier="preview"``,
 and the environment whose ``monitoring.preview_monitoring`` is set
 (development) carries the one dashboard and the one rule set of all previews.
 """
@@ -11,6 +11,7 @@ from typing import Any
 
 from constructs import Construct
 
+from ..configuration.contract import served_metrics
 from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, preview_rule_groups, rule_groups
 from .dashboard import PREVIEWS_UID, dashboard, dashboard_json, preview_dashboard
@@ -25,14 +26,15 @@ TIER_LABEL = "tier"
 class Observability(ChartPart):
     """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
 
-    A monitor exists only for a component whose application contract serves metrics
-    (``env.contract.<component>.metrics``): the upstream API does (``/metrics`` on
-    ``http``, scraped through its Service), the upstream worker does not, so no
-    PodMonitor is emitted unless a build that adds worker metrics sets them. Then the
-    workers are scraped with a PodMonitor on the contract's port: they serve no
-    traffic, so a headless Service would exist only for scraping, be one more object
-    per environment, and could drift from the pods; the PodMonitor selects the pods
-    by the same immutable selector labels as their Deployment. Both monitors relabel
+    A monitor exists only for a component that serves metrics: the application contract's endpoint
+    (``env.contract.<component>.metrics``), switched by ``monitoring.application_metrics``
+    (``contract.served_metrics``). The upstream API does (``/metrics`` on ``http``, scraped through its
+    Service); the upstream worker serves none (its port 8081 is the health server), and scraping it
+    would only record ``up == 0`` forever, so no PodMonitor is emitted unless a build that adds worker
+    metrics says so. Then the workers are scraped with a PodMonitor on that port: they serve no
+    traffic, so a headless Service would exist only for scraping, be one more object per environment,
+    and could drift from the pods; the PodMonitor selects the pods by the same immutable selector
+    labels as their Deployment. Both monitors relabel
     ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use,
     and set the target label ``tier`` (``env.alert_tier``): prometheus-operator
     turns ``relabelings`` into the scrape's ``relabel_configs``, so every series
@@ -69,9 +71,9 @@ class Observability(ChartPart):
 
         namespaces = {"matchNames": [env.namespace]}
         contract = env.contract
-        # Only what the contract says is served: a monitor on a path the binary lacks scrapes 404 forever.
-        api_port = metrics_port_name(API, contract.api)
-        if api_port is not None and contract.api.metrics is not None:
+        api_metrics, worker_metrics = served_metrics(env, API.name), served_metrics(env, WORKER.name)
+        api_port = metrics_port_name(API, contract.api, api_metrics)
+        if api_port is not None and api_metrics is not None:
             self.add_manifest(
                 {
                     "apiVersion": MONITORING_API,
@@ -80,12 +82,12 @@ class Observability(ChartPart):
                     "spec": {
                         "selector": {"matchLabels": naming.selector(API.name)},
                         "namespaceSelector": namespaces,
-                        "endpoints": [endpoint(api_port, contract.api.metrics.path, API_JOB)],
+                        "endpoints": [endpoint(api_port, api_metrics.path, API_JOB)],
                     },
                 },
             )
-        worker_port = metrics_port_name(WORKER, contract.worker)
-        if worker_port is not None and contract.worker.metrics is not None:
+        worker_port = metrics_port_name(WORKER, contract.worker, worker_metrics)
+        if worker_port is not None and worker_metrics is not None:
             self.add_manifest(
                 {
                     "apiVersion": MONITORING_API,
@@ -94,7 +96,7 @@ class Observability(ChartPart):
                     "spec": {
                         "selector": {"matchLabels": naming.selector(WORKER.name)},
                         "namespaceSelector": namespaces,
-                        "podMetricsEndpoints": [endpoint(worker_port, contract.worker.metrics.path, WORKER_JOB)],
+                        "podMetricsEndpoints": [endpoint(worker_port, worker_metrics.path, WORKER_JOB)],
                     },
                 },
             )

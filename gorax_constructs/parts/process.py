@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..configuration.contract import Process
+from ..configuration.contract import Metrics, Process
 from ..configuration.naming import METRICS_PORT_NAME, Component
 
 
@@ -30,19 +30,21 @@ def _startup_probe(path: str, port: str) -> dict[str, Any]:
     }
 
 
-def container_ports(component: Component, process: Process) -> list[dict[str, Any]]:
-    """The process's port, named after the component's port name, and a separate ``metrics`` port if any."""
+def container_ports(component: Component, process: Process, metrics: Metrics | None) -> list[dict[str, Any]]:
+    """The process's port, named after the component's port name, and a separate ``metrics`` port if any.
+
+    ``metrics``: where it serves metrics (``contract.served_metrics``), ``None`` for nowhere."""
     ports = [{"name": component.port_name, "containerPort": process.port, "protocol": "TCP"}]
-    if process.metrics is not None and process.metrics.port != process.port:
-        ports.append({"name": METRICS_PORT_NAME, "containerPort": process.metrics.port, "protocol": "TCP"})
+    if metrics is not None and metrics.port != process.port:
+        ports.append({"name": METRICS_PORT_NAME, "containerPort": metrics.port, "protocol": "TCP"})
     return ports
 
 
-def metrics_port_name(component: Component, process: Process) -> str | None:
-    """The named port Prometheus scrapes, or ``None`` when the contract says the process serves no metrics."""
-    if process.metrics is None:
+def metrics_port_name(component: Component, process: Process, metrics: Metrics | None) -> str | None:
+    """The named port Prometheus scrapes, or ``None`` when the process serves no metrics."""
+    if metrics is None:
         return None
-    return component.port_name if process.metrics.port == process.port else METRICS_PORT_NAME
+    return component.port_name if metrics.port == process.port else METRICS_PORT_NAME
 
 
 def probes(component: Component, process: Process, *, live: dict[str, int], ready: dict[str, int]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from constructs import Construct
 
-from ..configuration.contract import Process
+from ..configuration.contract import Process, served_metrics
 from ..configuration.model import ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from ..configuration.secrets import DATABASE_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
@@ -106,7 +106,7 @@ class Workload(ChartPart):
                     "image": config.image.reference,
                     "imagePullPolicy": image_pull_policy(config.image),
                     **command(process),
-                    "ports": container_ports(component, process),
+                    "ports": container_ports(component, process, served_metrics(naming.env, component.name)),
                     **container,
                     "resources": resources(config),
                     "securityContext": container_security_context(),
@@ -247,7 +247,7 @@ class ApiService(Workload):
         self.service_name = naming.name(API.name)
         self.service_port_name = API.port_name
         self.service_port = API_SERVICE_PORT
-        self.metrics_port_name = metrics_port_name(API, process)
+        self.metrics_port_name = metrics_port_name(API, process, served_metrics(naming.env, API.name))
         self.add_manifest(
             {
                 "apiVersion": "v1",
@@ -354,4 +354,4 @@ class WorkerPool(Workload):
             behavior=WORKER_BEHAVIOR,
             service_account_name=service_account_name,
         )
-        self.metrics_port_name = metrics_port_name(WORKER, process)
+        self.metrics_port_name = metrics_port_name(WORKER, process, served_metrics(naming.env, WORKER.name))
