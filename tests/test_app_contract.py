@@ -220,3 +220,28 @@ def test_a_startup_probe_only_when_the_contract_names_one(tmp_path):
     assert all(
         "startupProbe" not in c for _, t in pod_templates(output.objects) for c in containers(t) if c is not container
     )
+
+
+def test_the_monitoring_switch_and_the_contract_agree():
+    """``monitoring.application_metrics.worker = True`` is the other one setting: /metrics on the health port."""
+    monitoring = PRODUCTION.monitoring
+    on = dataclasses.replace(
+        monitoring, application_metrics=dataclasses.replace(monitoring.application_metrics, worker=True)
+    )
+    assert served_metrics(dataclasses.replace(PRODUCTION, monitoring=on), "worker") == Metrics(port=WORKER.port)
+    off = dataclasses.replace(
+        monitoring, application_metrics=dataclasses.replace(monitoring.application_metrics, api=False)
+    )
+    assert served_metrics(dataclasses.replace(PRODUCTION, monitoring=off), "api") is None
+    worker = dataclasses.replace(PRODUCTION.contract.worker, metrics=Metrics(port=9090))
+    refused = dataclasses.replace(
+        monitoring, application_metrics=dataclasses.replace(monitoring.application_metrics, worker=False)
+    )
+    with pytest.raises(ConfigError) as caught:
+        dataclasses.replace(
+            PRODUCTION, monitoring=refused, contract=dataclasses.replace(PRODUCTION.contract, worker=worker)
+        )
+    assert (
+        "contract.worker.metrics"
+        in {p.field: p.allowed for p in caught.value.problems}["monitoring.application_metrics.worker"]
+    )
