@@ -30,12 +30,12 @@ Provider = Literal["aws", "gcp", "azure"]
 PUBLIC_HTTPS = "public-https"
 """HTTPS to addresses outside the private ranges: STS and Entra ID have no fixed addresses to name."""
 
-ROLE_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\x21-\x7e]+/)?[A-Za-z0-9+=,.@_-]{1,64}$")
+ROLE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\x21-\x7e]+/)?[A-Za-z0-9+=,.@_-]{1,64}")
 # GCP service-account ids and project ids: 6-30 characters, lowercase letters, digits and '-'.
 GCP_SERVICE_ACCOUNT = re.compile(
-    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+    r"[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com"
 )
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class AwsIrsa:
     def problems(self) -> Iterator[Problem]:
         if self.provider != "aws":
             yield Problem("provider", self.provider, "'aws' (fixed for AwsIrsa)")
-        if not isinstance(self.role_arn, str) or not ROLE_ARN.match(self.role_arn):
+        if not isinstance(self.role_arn, str) or not ROLE_ARN.fullmatch(self.role_arn):
             yield Problem("role_arn", self.role_arn, "an IAM role ARN such as 'arn:aws:iam::123456789012:role/gorax'")
 
     @property
@@ -90,7 +90,7 @@ class GkeWorkloadIdentity:
     def problems(self) -> Iterator[Problem]:
         if self.provider != "gcp":
             yield Problem("provider", self.provider, "'gcp' (fixed for GkeWorkloadIdentity)")
-        if not isinstance(self.service_account, str) or not GCP_SERVICE_ACCOUNT.match(self.service_account):
+        if not isinstance(self.service_account, str) or not GCP_SERVICE_ACCOUNT.fullmatch(self.service_account):
             yield Problem(
                 "service_account",
                 self.service_account,
@@ -131,7 +131,7 @@ class AzureWorkloadIdentity:
             yield Problem("provider", self.provider, "'azure' (fixed for AzureWorkloadIdentity)")
         for name in ("client_id", "tenant_id"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not UUID.match(value):
+            if not isinstance(value, str) or not UUID.fullmatch(value):
                 yield Problem(name, value, "a lowercase UUID such as '00000000-1111-2222-3333-444444444444'")
 
     @property

@@ -56,7 +56,7 @@ def image_pull_policy(image: Image) -> str:
     ``Always`` only re-checks the manifest (layers stay cached), so every new
     pod runs the tag's current build.
     """
-    if image.digest or PINNED_VERSION.match(image.tag):
+    if image.digest or PINNED_VERSION.fullmatch(image.tag):
         return "IfNotPresent"
     return "Always"
 

@@ -275,6 +275,21 @@ def run(main: Callable[[], int]) -> int:
         return 1
 
 
+def located(error: ConfigError) -> str | None:
+    """The file and line a configuration error comes from: ``images.yaml`` for an image, else the
+    statement of ``environments.py`` that raised it."""
+    from ..configuration.images import COMPONENTS, entry_line
+
+    fields = [problem.field for problem in error.problems]
+    components = {field.split(".")[0] for field in fields}
+    if fields and all(".image." in field for field in fields) and len(components) == 1 and components <= {*COMPONENTS}:
+        where = entry_line(error.environment, components.pop())
+        if where:
+            return where
+    place = locate(error)
+    return f"{shown(place.file)}, line {place.line}" if place else None
+
+
 def load_catalog() -> Catalog:
     """``catalog.load_catalog()``, with Python's own errors in environments.py turned into one ``FileError``
     message, and a warning on stderr for each expired preview (the calendar never fails a build)."""
@@ -284,8 +299,13 @@ def load_catalog() -> Catalog:
         from .catalog import load_catalog as load
 
         catalog = load()
-    except ConfigError:
+    except FileError:
         raise
+    except ConfigError as error:
+        where = located(error)
+        if where is None:
+            raise
+        raise FileError(f"{where}: {error}", error.environment) from None
     except Exception as error:
         message = explain(error)
         if message is None:
