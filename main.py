@@ -24,16 +24,16 @@ CDK8S_CONFIG = Path("cdk8s.yaml")
 ENVIRONMENTS_DOC = Path("docs/environments.md")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    incoming = path.with_name(f".{path.name}.incoming")
-    incoming.write_text(text)
-    incoming.replace(path)
-
-
 def main() -> int:
+    # Imported only now: importing cdk8s starts node (~0.5 s); these do not.
+    from gorax_constructs.lock import LOCK_FILE, SynthLock, data_files, show_staging_as
+    from gorax_constructs.pipeline.promote import PromotionError, promote, recover_checkout
+
+    with doing(f"checking {DIST}/"):
+        recover_checkout(DIST, [ENVIRONMENTS_DOC], LOCK_FILE)  # a killed synth's half-done promotion
     try:
-        # Environments are validated as they are defined.
-        with doing("loading the environments"):
+        # Environments are validated as they are defined; the data files are read under their locks.
+        with doing("loading the environments"), data_files():
             catalog = load_catalog()
     except ConfigError as error:
         print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
@@ -51,10 +51,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
-    # Imported only now: importing cdk8s starts node (~0.5 s).
-    from gorax_constructs.lock import SynthLock, show_staging_as
     from gorax_constructs.pipeline.envdoc import render_environments
-    from gorax_constructs.pipeline.promote import PromotionError, promote
     from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
 
     if cli_output and Path(cli_output).resolve() != Path(config["output"]).resolve():
@@ -68,15 +65,17 @@ def main() -> int:
     # One synth at a time: a second one waits here (gorax_constructs/lock.py).
     with SynthLock():
         try:
-            with doing(f"synthesizing into {STAGING}/ and promoting it to {DIST}/"):
+            with doing(f"synthesizing into {STAGING}/"):
                 outputs = synth_catalog(catalog, STAGING)
-                promote(STAGING, DIST, catalog.output_folders())
+                permanent = [(out.env, out.objects) for out in outputs[: len(catalog.permanent)]]
+                doc = render_environments(permanent)
+            # dist/ and the docs page change in one step (promote.py), which the next command finishes
+            # or rolls back if this process is killed in the middle.
+            with doing(f"promoting {STAGING}/ to {DIST}/ and writing {ENVIRONMENTS_DOC}"):
+                promote(STAGING, DIST, catalog.output_folders(), {ENVIRONMENTS_DOC: doc})
         except (InvalidOutput, PromotionError) as error:
             print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
             return 1
-        permanent = [(out.env, out.objects) for out in outputs[: len(catalog.permanent)]]
-        with doing(f"writing {ENVIRONMENTS_DOC}"):
-            write_atomically(ENVIRONMENTS_DOC, render_environments(permanent))
         if cli_output:
             show_staging_as(Path(cli_output), STAGING)
     folders = catalog.output_folders()

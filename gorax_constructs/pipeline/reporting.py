@@ -30,6 +30,7 @@ import ast
 import dataclasses
 import datetime
 import difflib
+import errno
 import importlib.util
 import re
 import sys
@@ -269,10 +270,22 @@ def run(main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("gorax: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:
-        message = explain(error)
-        print(f"gorax: {message}" if message else internal_error(error), file=sys.stderr)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _report(error)
+        what = f" writing {shown(error.filename)}" if error.filename else ""
+        step = getattr(error, _STEP, "")
+        step = f" while {step}" if step else ""
+        print(f"gorax: no space left on the device{what}{step}: free some and run the command again", file=sys.stderr)
         return 1
+    except Exception as error:
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    message = explain(error)
+    print(f"gorax: {message}" if message else internal_error(error), file=sys.stderr)
+    return 1
 
 
 def located(error: ConfigError) -> str | None:
