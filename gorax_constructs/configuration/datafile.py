@@ -107,6 +107,12 @@ def compose(text: str, source: str) -> yaml.Node | None:
         raise FileError(f"{source}{at}: the character {brief(chr(error.character))} is not allowed in YAML") from None
 
 
+def load(path: Path) -> object:
+    """A whole data file's value, read strictly (``FileError`` naming the file and line otherwise)."""
+    root = compose(read(path), shown(path))
+    return None if root is None else construct(root)
+
+
 def construct(node: yaml.Node) -> object:
     """The Python value of a node (what ``yaml.safe_load`` would give for it)."""
     return yaml.SafeLoader("").construct_object(node, deep=True)

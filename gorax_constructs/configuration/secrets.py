@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
-from .errors import Problem
+from .datafile import load
+from .errors import FileError, Problem
 from .identity import Provider
 
 DATABASE_URL = "database-url"
@@ -139,19 +138,16 @@ class SealedSecrets:
 
     def encrypted_data(self) -> dict[str, str]:
         """The file's ``{key: ciphertext}`` (call after ``problems()`` found nothing)."""
-        return yaml.safe_load(self.path.read_text())
+        return load(self.path)
 
     def problems(self) -> Iterator[Problem]:
         if not isinstance(self.file, str) or not self.file:
             yield Problem("file", self.file, "a path such as 'sealed-secrets/production.yaml'")
             return
         try:
-            data = yaml.safe_load(self.path.read_text())
-        except OSError as error:
-            yield Problem("file", self.file, f"a readable file ({error.strerror})")
-            return
-        except yaml.YAMLError:
-            yield Problem("file", self.file, "a YAML mapping of secret keys to kubeseal ciphertexts")
+            data = load(self.path)
+        except FileError as error:
+            yield Problem("file", self.file, f"a readable file, a YAML mapping of secret keys to ciphertexts ({error})")
             return
         if not isinstance(data, dict):
             yield Problem("file", self.file, "a YAML mapping of secret keys to kubeseal ciphertexts")
