@@ -65,14 +65,12 @@ def main() -> int:
     # One synth at a time: a second one waits here (gorax_constructs/lock.py).
     with SynthLock():
         try:
-            with doing(f"synthesizing into {STAGING}/"):
+            with doing(f"synthesizing into {STAGING}/ and promoting it to {DIST}/"):
                 outputs = synth_catalog(catalog, STAGING)
                 permanent = [(out.env, out.objects) for out in outputs[: len(catalog.permanent)]]
-                doc = render_environments(permanent)
-            # dist/ and the docs page change in one step (promote.py), which the next command finishes
-            # or rolls back if this process is killed in the middle.
-            with doing(f"promoting {STAGING}/ to {DIST}/ and writing {ENVIRONMENTS_DOC}"):
-                promote(STAGING, DIST, catalog.output_folders(), {ENVIRONMENTS_DOC: doc})
+                # dist/ and the docs page change in one step, which the next command finishes or
+                # rolls back if this process is killed in the middle (promote.py).
+                promote(STAGING, DIST, catalog.output_folders(), {ENVIRONMENTS_DOC: render_environments(permanent)})
         except (InvalidOutput, PromotionError) as error:
             print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
             return 1

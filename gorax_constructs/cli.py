@@ -192,7 +192,7 @@ def previews_remove(args: argparse.Namespace) -> int:
         if args.name not in names:
             closest = difflib.get_close_matches(args.name, names, n=1)
             hint = f"; did you mean '{closest[0]}'?" if closest else f" (listed: {', '.join(names) or 'none'})"
-            raise UsageError(f"no preview named '{brief(args.name)}' in {shown(path)}{hint}")
+            raise UsageError(f"no preview named {brief(args.name)} in {shown(path)}{hint}")
         _remove(path, [args.name])
     print(f"gorax: {shown(path)}: removed preview '{args.name}'")
     return 0
