@@ -17,7 +17,7 @@ export JSII_NODE = $(if $(wildcard $(NODE)),$(CURDIR)/$(NODE),node)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint imports lock
+.PHONY: synth test lint imports lock snapshots
 
 # The app itself, not `cdk8s synth`: the npm CLI only sets CDK8S_OUTDIR and runs this same
 # command, and its start alone costs ~1.3 s here. `cdk8s synth` does the same job.
@@ -52,3 +52,8 @@ $(VENV)/.installed: requirements.txt
 node_modules/.installed: package.json package-lock.json
 	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Regenerate the syrupy snapshots of the tests' own environments (tests/fixture_catalog.py) after a deliberate
+# change to the constructs; a failing run deletes nothing (tests/conftest.py).
+snapshots: $(VENV)/.installed node_modules/.installed
+	$(PY) -m pytest -q -rs --snapshot-update tests/test_snapshots.py

@@ -18,12 +18,13 @@ import pytest
 import yaml
 
 from gorax_constructs.configuration.model import EnvironmentConfig
+from gorax_constructs.extensions import EXTENSIONS
 from gorax_constructs.pipeline.catalog import Catalog, load_catalog
 from gorax_constructs.pipeline.synth import synth_catalog
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
+from . import fixture_catalog as fixture
 from .end_to_end import Chain, Run, start_all
-from .option_environments import OPTION_ENVIRONMENTS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,6 +35,8 @@ class Synthesized:
 
     env: EnvironmentConfig
     folder: Path
+    extended: bool = False
+    """Whether ``extensions.py`` adds to or patches this environment (then some objects are the extension's)."""
 
     @property
     def files(self) -> list[Path]:
@@ -58,6 +61,10 @@ class Synthesized:
 
 
 CATALOG = load_catalog()
+"""The committed catalog: whatever ``environments.py``, ``previews.yaml``, ``images.yaml`` and ``extensions.py``
+say today. Tests read it only for invariants that hold for any valid configuration."""
+FIXTURE = fixture.CATALOG
+"""The tests' own catalog (``fixture_catalog.py``): what example-based tests and snapshots read."""
 
 
 def folder_app(outdir: Path) -> cdk8s.App:
@@ -72,10 +79,22 @@ def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:
     """Synthesize like `make synth` does; results keyed by environment name."""
     synth_catalog(catalog, outdir)
     environments = (*catalog.permanent, *catalog.previews)
+    extended = set(EXTENSIONS) if catalog is CATALOG else set()
     return {
-        env.name: Synthesized(env, outdir / folder)
+        env.name: Synthesized(env, outdir / folder, env.name in extended)
         for env, folder in zip(environments, catalog.environment_folders(), strict=True)
     }
+
+
+def own_objects(output: Synthesized) -> list[dict[str, Any]]:
+    """The objects the project's own parts emit: an extended environment's output less what its extensions add
+    (an extension's own labels and selectors are the extension's business)."""
+    if not output.extended:
+        return output.objects
+    from gorax_constructs.parts.chart import EnvironmentChart
+
+    keys = {(o["kind"], o["metadata"]["name"]) for o in EnvironmentChart(cdk8s.App(), output.env).to_json()}
+    return [o for o in output.objects if (o["kind"], o["metadata"]["name"]) in keys]
 
 
 def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
@@ -103,55 +122,110 @@ def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthesized(synth_root: Path) -> dict[str, Synthesized]:
-    """Every environment of the catalog (permanent and previews), synthesized once."""
+    """Every environment of the committed catalog (permanent and previews), synthesized once: for invariants."""
     return synthesize(CATALOG, synth_root)
 
 
 @pytest.fixture(scope="session")
+def fixture_synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
+    """Every environment of the tests' own catalog (``fixture_catalog.py``), synthesized once: for examples."""
+    return synthesize(FIXTURE, tmp_path_factory.mktemp("synth-fixture"))
+
+
+@pytest.fixture(scope="session")
 def options_synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
-    """The test-only environments of every secret source, identity and scaling mode (option_environments.py)."""
-    return synthesize_environments(OPTION_ENVIRONMENTS, tmp_path_factory.mktemp("synth-options"))
+    """The tests' environments of every secret source, identity and scaling mode (``fixture_catalog.py``)."""
+    return synthesize_environments(fixture.OPTION_ENVIRONMENTS, tmp_path_factory.mktemp("synth-options"))
 
 
-@pytest.fixture(
-    scope="session",
-    params=[env.name for env in (*CATALOG.permanent, *CATALOG.previews, *OPTION_ENVIRONMENTS)],
-)
+def _param(prefix: str, env: EnvironmentConfig) -> pytest.param:
+    return pytest.param((prefix, env.name), id=f"{prefix}-{env.name}")
+
+
+ALL_ENVIRONMENTS = [
+    *(_param("catalog", env) for env in (*CATALOG.permanent, *CATALOG.previews)),
+    *(_param("fixture", env) for env in (*FIXTURE.permanent, *FIXTURE.previews)),
+    *(_param("option", env) for env in fixture.OPTION_ENVIRONMENTS),
+]
+
+
+@pytest.fixture(scope="session", params=ALL_ENVIRONMENTS)
 def environment(
     request: pytest.FixtureRequest,
     synthesized: dict[str, Synthesized],
+    fixture_synthesized: dict[str, Synthesized],
     options_synthesized: dict[str, Synthesized],
 ) -> Synthesized:
-    """Every catalog environment and every test-only option environment."""
-    return synthesized.get(request.param) or options_synthesized[request.param]
+    """Every environment there is: the committed catalog's (whatever it holds), the fixture catalog's and the
+    option environments'. Tests that take it assert what must hold for any valid configuration."""
+    source, name = request.param
+    return {"catalog": synthesized, "fixture": fixture_synthesized, "option": options_synthesized}[source][name]
 
 
 def with_edge_mode(env: EnvironmentConfig, mode: str) -> EnvironmentConfig:
     return replace(env, edge=replace(env.edge, mode=mode))
 
 
-GATEWAY_ENVIRONMENTS = tuple(with_edge_mode(env, "gateway-api") for env in CATALOG.permanent)
+GATEWAY_ENVIRONMENTS = tuple(with_edge_mode(env, "gateway-api") for env in FIXTURE.permanent)
+"""The fixture's permanent environments in gateway-api mode (the committed ones run ingress-nginx or not:
+either way the fixture covers the mode)."""
 EDGE_MODES = ("ingress-nginx", "gateway-api")
 
 
 @pytest.fixture(scope="session")
 def gateway_synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
-    """Every environment in gateway-api mode, synthesized in one App (one jsii round trip per object)."""
+    """The fixture's permanent environments in gateway-api mode, synthesized in one App."""
     return synthesize_environments(GATEWAY_ENVIRONMENTS, tmp_path_factory.mktemp("synth-gateway"))
 
 
 @pytest.fixture(
     scope="session",
-    params=[(mode, env.name) for mode in EDGE_MODES for env in CATALOG.permanent],
-    ids=lambda p: f"{p[1]}-{p[0]}",
+    params=[
+        *((("catalog", env.name)) for env in CATALOG.permanent),
+        *(((mode, env.name)) for mode in EDGE_MODES for env in FIXTURE.permanent),
+    ],
+    ids=lambda p: f"{p[0]}-{p[1]}",
 )
 def any_edge(
     request: pytest.FixtureRequest,
     synthesized: dict[str, Synthesized],
+    fixture_synthesized: dict[str, Synthesized],
     gateway_synthesized: dict[str, Synthesized],
 ) -> Synthesized:
-    """Every environment in both edge modes."""
-    mode, name = request.param
-    output = synthesized[name] if mode == "ingress-nginx" else gateway_synthesized[name]
-    assert output.env.edge.mode == mode
+    """The committed permanent environments as configured, and the fixture's in both edge modes."""
+    source, name = request.param
+    if source == "catalog":
+        return synthesized[name]
+    output = fixture_synthesized[name] if source == "ingress-nginx" else gateway_synthesized[name]
+    assert output.env.edge.mode == source
     return output
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """``--snapshot-update`` deletes the snapshots no test asserted; after a failing or erroring run that is
+    every snapshot whose test did not get that far. Keep them all unless the run was green (syrupy's
+    ``--snapshot-no-cleanup``, set before syrupy's own session-finish hook runs)."""
+    options = session.config.option
+    if getattr(options, "update_snapshots", False) and (session.testsfailed or exitstatus != 0):
+        options.no_cleanup = True
+
+
+@pytest.fixture(scope="session")
+def every_output(
+    synthesized: dict[str, Synthesized],
+    fixture_synthesized: dict[str, Synthesized],
+    options_synthesized: dict[str, Synthesized],
+) -> list[Synthesized]:
+    """Every environment there is (committed, fixture, options), for tests that loop over all of them."""
+    return [*synthesized.values(), *fixture_synthesized.values(), *options_synthesized.values()]
+
+
+@pytest.fixture(scope="session")
+def every_preview(
+    synthesized: dict[str, Synthesized], fixture_synthesized: dict[str, Synthesized]
+) -> list[Synthesized]:
+    """Every preview there is: the committed ``previews.yaml``'s (maybe none) and the fixture's (never none)."""
+    previews = [output for output in (*synthesized.values(), *fixture_synthesized.values()) if output.env.preview]
+    assert any(output.env.preview for output in fixture_synthesized.values())
+    return previews

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.lock import LOCK_FILE, SynthLock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,28 +218,43 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
 ENVIRONMENTS_PY = Path("gorax_constructs") / "environments.py"
 SYNTH = [".venv/bin/python", "main.py"]  # what `make synth` runs
 PREVIEW = "  - name: {name}\n    owner: alice\n    expires: '{expires}'\n"
+BROKEN_ENVIRONMENT = """
+
+BROKEN = replace(
+    BASE,
+    name="broken",
+    prefix="broken",
+    namespace="gorax-broken",
+    api_host="api.broken.example.test",
+    webhooks_host="webhooks.broken.example.test",
+    {mistake}
+)
+"""
 MISTAKES = {
-    "misspelled-setting": ("min_replicas=3, max_replicas=20", "min_replica=3, max_replicas=20"),
-    "string-for-a-tuple": (
-        'allowed_origins=("https://staging.gorax.io",)',
-        'allowed_origins="https://staging.gorax.io"',
-    ),
+    "misspelled-setting": "api=replace(BASE.api, autoscaling=replace(BASE.api.autoscaling, min_replica=3)),",
+    "string-for-a-tuple": 'cors=replace(BASE.cors, allowed_origins="https://broken.example.test"),',
 }
+"""Mistakes a user makes in a new environment, appended to whatever environments.py holds."""
 PREVIEWS_FILES = {
     "previews-syntax-error": "previews:\n  - name: pr-1\n    owner: alice\n   expires: '2030-01-01'\n",
     "previews-missing-key": "previews:\n  - name: pr-1\n    owner: alice\n",
     "previews-unknown-key": "previews:\n  - name: pr-1\n    owner: alice\n    expire: '2030-01-01'\n",
     "previews-listed-twice": "previews:\n" + PREVIEW.format(name="pr-1", expires="2030-01-01") * 2,
-    "previews-permanent-name": "previews:\n" + PREVIEW.format(name="staging", expires="2030-01-01"),
+    "previews-permanent-name": "previews:\n" + PREVIEW.format(name=ENVIRONMENTS[-1].name, expires="2030-01-01"),
     "previews-expired": "previews:\n" + PREVIEW.format(name="pr-1", expires="2020-01-01"),
 }
+
+
+def append(path: Path, mistake: str) -> None:
+    with path.open("a") as file:
+        file.write(BROKEN_ENVIRONMENT.format(mistake=mistake))
 
 
 def start_user_errors(root: Path) -> dict[str, Run | Chain]:
     """The scenarios of tests/test_user_errors.py: each mistake a user can make, in its own copy."""
     runs: dict[str, Run | Chain] = {}
-    for name, (old, new) in MISTAKES.items():
-        runs[name] = start_chain(root / name, [SYNTH], lambda p, o=old, n=new: replace_once(p / ENVIRONMENTS_PY, o, n))
+    for name, mistake in MISTAKES.items():
+        runs[name] = start_chain(root / name, [SYNTH], lambda p, m=mistake: append(p / ENVIRONMENTS_PY, m))
     for name, text in PREVIEWS_FILES.items():
         project = root / name
         runs[name] = start_chain(

@@ -21,15 +21,18 @@ import pytest
 import yaml
 
 from gorax_constructs.configuration.model import EnvironmentConfig
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.alerts import ALERTS, preview_rule_groups, rule_groups
+
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PRODUCTION
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(
     PROMTOOL is None, reason="promtool not on PATH (apt-get install prometheus); rule tests not run"
 )
 OTHER_NAMESPACE = "some-other-env"
-PREVIEW_NAMESPACE = "gorax-pr-123"
+PREVIEW_NAMESPACE = "gorax-pr-1"
 TEMPLATE = re.compile(r"\{\{ \$(labels\.(\w+)|value(?: \| (\w+))?) \}\}")
 HOUR = 60  # samples, one a minute
 HIGHEST = {"production": "critical", "staging": "warning", "development": "info", "preview": "info"}

@@ -24,11 +24,13 @@ from gorax_constructs import (
     WorkerPool,
 )
 from gorax_constructs.configuration.naming import API, WORKER, Naming
-from gorax_constructs.environments import ENVIRONMENTS, PRODUCTION
 from gorax_constructs.parts.manifest import DuplicateObject
 from gorax_constructs.parts.telemetry import tracing_env
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
+
+from .fixture_catalog import PERMANENT as ENVIRONMENTS
+from .fixture_catalog import PRODUCTION
 
 PART_IDS = ("platform", "config", "secrets", "api", "worker", "migration", "edge", "network", "observability")
 
@@ -80,7 +82,7 @@ def test_each_part_in_a_bare_chart_emits_what_it_emits_in_the_environment_chart(
 def test_api_object_of_and_json_patches_work_on_a_part_in_a_bare_chart(app):
     bare = cdk8s.Chart(app, "bare-patch")
     platform = Platform(bare, "platform", naming=Naming(PRODUCTION))
-    account = cdk8s.ApiObject.of(platform.node.find_child("ServiceAccount.prod-gorax"))
+    account = cdk8s.ApiObject.of(platform.node.find_child(f"ServiceAccount.{PRODUCTION.prefix}-gorax"))
     account.add_json_patch(cdk8s.JsonPatch.add("/metadata/annotations", {"team": "platform"}))
     (synthesized,) = [o for o in Cdk8sTesting.synth(bare) if o["kind"] == "ServiceAccount"]
     assert synthesized["metadata"]["annotations"] == {"team": "platform"}
@@ -89,21 +91,24 @@ def test_api_object_of_and_json_patches_work_on_a_part_in_a_bare_chart(app):
 
 def test_everything_added_to_an_environment_chart_is_output(app):
     chart = EnvironmentChart(app, PRODUCTION)
-    cdk8s.ApiObject(chart, "extra", api_version="v1", kind="ConfigMap", metadata={"name": "prod-gorax-extra"})
-    kplus.ConfigMap(chart, "plus", metadata=cdk8s.ApiObjectMetadata(name="prod-gorax-plus"), data={"a": "b"})
+    prod = PRODUCTION.prefix
+    cdk8s.ApiObject(chart, "extra", api_version="v1", kind="ConfigMap", metadata={"name": f"{prod}-gorax-extra"})
+    kplus.ConfigMap(chart, "plus", metadata=cdk8s.ApiObjectMetadata(name=f"{prod}-gorax-plus"), data={"a": "b"})
     objects = {key(o): o for o in chart.to_json()}
-    for name in ("prod-gorax-extra", "prod-gorax-plus"):
+    for name in (f"{prod}-gorax-extra", f"{prod}-gorax-plus"):
         extra = objects["ConfigMap", name]
-        assert extra["metadata"]["namespace"] == "gorax-prod", "the chart's namespace"
-        assert extra["metadata"]["labels"]["environment"] == "production", "the chart's labels"
+        assert extra["metadata"]["namespace"] == PRODUCTION.namespace, "the chart's namespace"
+        assert extra["metadata"]["labels"]["environment"] == PRODUCTION.name, "the chart's labels"
         assert extra["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-2", "the kind's sync wave"
     assert [key(o) for o in Cdk8sTesting.synth(chart)] == list(objects)
 
 
 def test_two_objects_of_one_kind_and_name_name_both_construct_paths(app):
     chart = EnvironmentChart(app, PRODUCTION)
-    cdk8s.ApiObject(chart, "again", api_version="v1", kind="ServiceAccount", metadata={"name": "prod-gorax"})
-    with pytest.raises(DuplicateObject, match="one from production/platform, one from production/again"):
+    name = f"{PRODUCTION.prefix}-gorax"
+    cdk8s.ApiObject(chart, "again", api_version="v1", kind="ServiceAccount", metadata={"name": name})
+    env = PRODUCTION.name
+    with pytest.raises(DuplicateObject, match=f"one from {env}/platform, one from {env}/again"):
         chart.to_json()
 
 
@@ -117,5 +122,6 @@ def test_validations_on_a_part_fail_the_synth(tmp_path):
     def refuse(chart: EnvironmentChart) -> None:
         chart.worker.node.add_validation(Refuse())
 
-    with pytest.raises(InvalidOutput, match="production: production/worker: refused by a test validation"):
-        synth_catalog(Catalog(permanent=ENVIRONMENTS, previews=()), tmp_path, extensions={"production": (refuse,)})
+    env = PRODUCTION.name
+    with pytest.raises(InvalidOutput, match=f"{env}: {env}/worker: refused by a test validation"):
+        synth_catalog(Catalog(permanent=ENVIRONMENTS, previews=()), tmp_path, extensions={env: (refuse,)})

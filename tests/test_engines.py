@@ -23,7 +23,6 @@ from gorax_constructs.configuration.gitops import ArgoCdTarget
 from gorax_constructs.configuration.previews import PREVIEW_PROJECT, Preview, preview_environment
 from gorax_constructs.configuration.quantities import cpu_millicores, memory_bytes
 from gorax_constructs.configuration.syncwaves import HOOK, SYNC_OPTIONS, SYNC_WAVE
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
 from gorax_constructs.parts.argocd import (
     ARGOCD_CM_PATCH,
     HPA_HEALTH_KEY,
@@ -37,6 +36,8 @@ from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
 from gorax_constructs.pipeline.validation import custom_resource_errors
 
 from .conftest import CATALOG, REPO, synthesize_environments
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PREVIEWS, PRODUCTION, STAGING
 from .k8s_objects import containers, pod_templates
 from .test_edge import blocking
 
@@ -83,8 +84,8 @@ def sync_gates(objects) -> list[str]:
     ]
 
 
-def test_nothing_but_what_the_migration_needs_is_waited_on_before_the_workloads(any_edge, synthesized):
-    for output in (any_edge, synthesized["pr-123"]):
+def test_nothing_but_what_the_migration_needs_is_waited_on_before_the_workloads(any_edge, every_preview):
+    for output in (any_edge, *every_preview):
         assert sync_gates(output.objects) == []
 
 
@@ -94,18 +95,18 @@ def test_the_wave_model_catches_an_early_certificate(environment):
     assert sync_gates([*environment.objects, early]) == ["Certificate/tls in wave -2"]
 
 
-def test_no_certificate_is_an_application_resource(any_edge, synthesized):
+def test_no_certificate_is_an_application_resource(any_edge, every_preview):
     """Argo CD waits for the last wave too: a Certificate in any wave holds the sync while an order is pending
     (Issuing=True is Progressing) and fails it on Ready=False. ingress-shim's Certificate is the Ingress's."""
-    for output in (any_edge, synthesized["pr-123"]):
+    for output in (any_edge, *every_preview):
         assert output.of_kind("Certificate") == []
 
 
 # -- 2. Trusted issuers -----------------------------------------------------------------------------------------
 
 
-def test_every_public_host_gets_a_trusted_certificate(synthesized):
-    for output in synthesized.values():
+def test_every_public_host_gets_a_trusted_certificate(every_output):
+    for output in every_output:
         tls = output.env.edge.tls
         ingresses = [i for i in output.of_kind("Ingress") if not blocking(i)]
         hosts = {rule["host"] for i in ingresses for rule in i["spec"]["rules"]}
@@ -134,11 +135,11 @@ def test_a_staging_issuer_is_a_config_error(env):
 # -- 3. Previews: one shared wildcard, no ACME order ------------------------------------------------------------
 
 
-def test_previews_order_no_certificate_and_still_serve_tls(synthesized):
-    preview = synthesized["pr-123"]
+def test_previews_order_no_certificate_and_still_serve_tls(fixture_synthesized):
+    preview = fixture_synthesized[PREVIEWS[0].name]
     tls = preview.env.edge.tls
     assert isinstance(tls, WildcardTls)
-    assert tls.dns_names == ("*.api.dev.gorax.io", "*.webhooks.dev.gorax.io")
+    assert tls.dns_names == (f"*.{DEVELOPMENT.api_host}", f"*.{DEVELOPMENT.webhooks_host}")
     for ingress in preview.of_kind("Ingress"):
         assert not [k for k in ingress["metadata"]["annotations"] if k.startswith("cert-manager.io/")]
         tls_hosts = {h for entry in ingress["spec"]["tls"] for h in entry["hosts"]}
@@ -158,13 +159,13 @@ def test_a_hundred_previews_cost_no_acme_order():
 
 
 def test_a_wildcard_covers_one_label_only():
-    wildcard = WildcardTls(dns_names=("*.api.dev.gorax.io",))
-    assert wildcard.covers("pr-1.api.dev.gorax.io")
-    assert not wildcard.covers("api.dev.gorax.io")
-    assert not wildcard.covers("a.pr-1.api.dev.gorax.io")
+    wildcard = WildcardTls(dns_names=(f"*.{DEVELOPMENT.api_host}",))
+    assert wildcard.covers(f"pr-1.{DEVELOPMENT.api_host}")
+    assert not wildcard.covers(DEVELOPMENT.api_host)
+    assert not wildcard.covers(f"a.pr-1.{DEVELOPMENT.api_host}")
     with pytest.raises(ConfigError) as caught:
         replace(DEVELOPMENT, edge=replace(DEVELOPMENT.edge, tls=wildcard))
-    assert "webhooks_host = 'webhooks.dev.gorax.io' is not allowed" in str(caught.value)
+    assert f"webhooks_host = '{DEVELOPMENT.webhooks_host}' is not allowed" in str(caught.value)
 
 
 def test_preview_routes_attach_to_the_wildcard_listener_by_hostname():
@@ -298,7 +299,7 @@ def test_each_application_is_confined_by_its_project(argocd, synthesized):
     apps = of_kind(argocd, "Application") + [
         render(appset["spec"]["template"], f"dist/previews/{env.name}") for env in CATALOG.previews
     ]
-    assert sorted(projects) == ["gorax", PREVIEW_PROJECT]
+    assert sorted(projects) == sorted({env.argocd.project for env in CATALOG.permanent} | {PREVIEW_PROJECT})
     for app in apps:
         spec = projects[app["spec"]["project"]]
         destination = app["spec"]["destination"]
@@ -306,7 +307,7 @@ def test_each_application_is_confined_by_its_project(argocd, synthesized):
         assert spec["sourceRepos"] == [app["spec"]["source"]["repoURL"]]
     for env in CATALOG.permanent:
         assert not permitted(projects[PREVIEW_PROJECT]["destinations"], env.argocd.cluster, env.namespace)
-        assert not permitted(projects["gorax"]["destinations"], env.argocd.cluster, "kube-system")
+        assert not permitted(projects[env.argocd.project]["destinations"], env.argocd.cluster, "kube-system")
 
 
 def test_project_kind_lists_are_exactly_what_the_environments_emit(argocd, synthesized):
@@ -328,11 +329,11 @@ def test_production_can_live_in_its_own_cluster_and_project(tmp_path):
     moved = replace(PRODUCTION, argocd=target)
     synthesize_environments((DEVELOPMENT, STAGING, moved), tmp_path)
     docs = [yaml.safe_load(p.read_text()) for p in sorted((tmp_path / ARGOCD_FOLDER).glob("*.k8s.yaml"))]
-    (app,) = [d for d in docs if d["kind"] == "Application" and d["metadata"]["name"] == "gorax-production"]
-    assert app["spec"]["destination"] == {"name": "prod-eu-1", "namespace": "gorax-prod"}
+    (app,) = [d for d in docs if d["kind"] == "Application" and d["metadata"]["name"] == f"gorax-{PRODUCTION.name}"]
+    assert app["spec"]["destination"] == {"name": "prod-eu-1", "namespace": PRODUCTION.namespace}
     assert app["spec"]["project"] == "gorax-production"
     (project,) = [d for d in docs if d["kind"] == "AppProject" and d["metadata"]["name"] == "gorax-production"]
-    assert project["spec"]["destinations"] == [{"name": "prod-eu-1", "namespace": "gorax-prod"}]
+    assert project["spec"]["destinations"] == [{"name": "prod-eu-1", "namespace": PRODUCTION.namespace}]
     with pytest.raises(ConfigError, match=r"argocd.cluster = 'Prod_EU' is not allowed"):
         replace(PRODUCTION, argocd=ArgoCdTarget(cluster="Prod_EU"))
 
@@ -355,16 +356,16 @@ def test_the_hpa_health_override_ships_as_a_patch_no_sync_applies(synth_root, sy
 # -- 9. Image tags ------------------------------------------------------------------------------------------------
 
 
-def test_staging_and_production_run_immutable_images_and_moving_tags_are_pulled_always(synthesized):
-    for output in synthesized.values():
+def test_staging_and_production_run_immutable_images_and_moving_tags_are_pulled_always(every_output):
+    for output in every_output:
         for _, template in pod_templates(output.objects):
             for container in containers(template):
                 image = container["image"]
                 immutable = "@sha256:" in image or re.search(r":(v?\d+\.\d+\.\d+\S*|(sha-)?[0-9a-f]{7,40})$", image)
                 if output.env.tier != "development":
                     assert immutable, f"{output.env.name}: {image}"
-                if not immutable:
-                    assert container["imagePullPolicy"] == "Always", f"{output.env.name}: {image}"
+                expected = "IfNotPresent" if immutable else "Always"
+                assert container["imagePullPolicy"] == expected, f"{output.env.name}: {image}"
 
 
 # -- 10. /metrics and /health are not served by the edge ---------------------------------------------------------
@@ -406,8 +407,8 @@ def gateway_rule(routes, host: str, path: str):
     return max(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
-def test_no_edge_object_forwards_metrics_or_health(any_edge, synthesized):
-    for output in (any_edge, synthesized["pr-123"]):
+def test_no_edge_object_forwards_metrics_or_health(any_edge, every_preview):
+    for output in (any_edge, *every_preview):
         for host in output.env.hosts:
             for path in INTERNAL:
                 ingress = nginx_route(output.of_kind("Ingress"), host, path)

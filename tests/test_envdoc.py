@@ -13,16 +13,18 @@ import pytest
 
 from gorax_constructs.configuration.network import Peer
 from gorax_constructs.configuration.secrets import ExternalSecrets
-from gorax_constructs.environments import PRODUCTION
 from gorax_constructs.parts.chart import EnvironmentChart
 from gorax_constructs.parts.edge import CLUSTER_ISSUER
 from gorax_constructs.pipeline.envdoc import render_environments
 
+from . import fixture_catalog as fixture
 from .conftest import CATALOG, REPO, Synthesized, folder_app
 from .test_edge import blocking
 
 NGINX = "nginx.ingress.kubernetes.io/"
-PERMANENT = [env.name for env in CATALOG.permanent]
+PERMANENT = [env.name for env in fixture.PERMANENT]
+PRODUCTION = fixture.PRODUCTION
+DEV = fixture.DEV
 DATABASE_CIDRS = ("10.20.0.0/16", "10.21.0.0/16")
 CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 NODE = re.compile(r'^(?P<id>[a-z][a-z0-9_]*)(?P<open>\(\[|\[\(|\[)"(?P<label>[^"]*)"(?P<close>\]\)|\)\]|\])$')
@@ -66,8 +68,8 @@ def container_env(deployment) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def permanent(synthesized):
-    return [synthesized[name] for name in PERMANENT]
+def permanent(fixture_synthesized):
+    return [fixture_synthesized[name] for name in PERMANENT]
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +144,12 @@ def test_table_rows_are_the_objects_values(rendered, permanent):
         for title, comp in (("API", "api"), ("worker", "worker")):
             deployment = component(output, "Deployment", comp)
             image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
-            assert rows[f"{title} image tag"][i] == f"`{image.rsplit(':', 1)[1]}`"
+            shown = rows[f"{title} image tag"][i].strip("`")
+            if "@" in image:  # a digest: shown shortened, enough of it to tell releases apart
+                digest = image.split("@", 1)[1]
+                assert shown.endswith("…") and digest.startswith(shown[:-1]) and len(shown) > 16, shown
+            else:
+                assert shown == image.rsplit(":", 1)[1]
             hpa = component(output, "HorizontalPodAutoscaler", comp)["spec"]
             assert rows[f"{title} replicas (HPA min–max)"][i] == f"{hpa['minReplicas']}–{hpa['maxReplicas']}"
             targets = {m["resource"]["name"]: m["resource"]["target"]["averageUtilization"] for m in hpa["metrics"]}
@@ -229,13 +236,14 @@ def test_alerts_whose_threshold_or_severity_differ_get_a_row(rendered, permanent
 
 def test_the_previews_section_names_the_shared_dashboard_and_rules(rendered, permanent):
     section = rendered.split("## Previews\n", 1)[1].split("\n## ", 1)[0]
-    development = next(o for o in permanent if o.env.name == "development")
-    rule = development.get("PrometheusRule", "dev-gorax-previews-alerts")
+    development = next(o for o in permanent if o.env.name == DEV.name)
+    rules, dashboard = f"{DEV.prefix}-gorax-previews-alerts", f"{DEV.prefix}-gorax-previews-dashboard"
+    rule = development.get("PrometheusRule", rules)
     count = sum(len(g["rules"]) for g in rule["spec"]["groups"])
-    assert f"PrometheusRule `dev-gorax-previews-alerts` in `gorax-dev`, {count} rules" in section
-    assert "Grafana uid `gorax-previews` (ConfigMap `dev-gorax-previews-dashboard`" in section
+    assert f"PrometheusRule `{rules}` in `{DEV.namespace}`, {count} rules" in section
+    assert f"Grafana uid `gorax-previews` (ConfigMap `{dashboard}`" in section
     assert "/d/gorax-previews?var-namespace=gorax-<name>" in section
-    assert "## Previews" not in render([o for o in permanent if o.env.name != "development"])
+    assert "## Previews" not in render([o for o in permanent if o.env.name != DEV.name])
 
 
 def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
@@ -243,14 +251,15 @@ def test_a_changed_replica_range_and_threshold_appear(permanent, modified):
     rows = table(markdown)
     new_max = PRODUCTION.api.autoscaling.max_replicas + 7
     assert rows["API replicas (HPA min–max)"][2] == f"{PRODUCTION.api.autoscaling.min_replicas}–{new_max}"
-    assert f'"scales {PRODUCTION.api.autoscaling.min_replicas}–{new_max}"' in diagrams(markdown)["production"]
+    assert f'"scales {PRODUCTION.api.autoscaling.min_replicas}–{new_max}"' in diagrams(markdown)[PRODUCTION.name]
     assert rows["alert `QueueBacklog`"] == ["> 1000 (info)", "> 1000 (warning)", "> 2345 (warning)"]
 
 
 def test_a_database_outside_the_cluster_is_one_node_with_its_cidrs(modified):
-    block = diagrams(render([modified]))["production"]
+    block = diagrams(render([modified]))[PRODUCTION.name]
     assert 'peer_postgresql[("PostgreSQL<br/>10.20.0.0/16<br/>10.21.0.0/16")]' in block
-    for source in ("deploy_prod_gorax_api", "deploy_prod_gorax_worker", "job_prod_gorax_migrate"):
+    prefix = PRODUCTION.prefix
+    for source in (f"deploy_{prefix}_gorax_api", f"deploy_{prefix}_gorax_worker", f"job_{prefix}_gorax_migrate"):
         assert f'{source} ==>|"TCP 6432"| peer_postgresql' in block
     assert "namespace postgres" not in block
 
@@ -366,13 +375,14 @@ def test_no_disruption_budget_says_none(permanent):
 
 def test_committed_environments_doc_matches_a_fresh_synth(synthesized):
     """`make synth` writes docs/environments.md; a config change without it fails CI."""
-    fresh = render_environments([(synthesized[name].env, synthesized[name].objects) for name in PERMANENT])
+    committed_names = [env.name for env in CATALOG.permanent]
+    fresh = render_environments([(synthesized[name].env, synthesized[name].objects) for name in committed_names])
     committed = (REPO / "docs" / "environments.md").read_text()
     assert committed == fresh, "docs/environments.md is stale; run `make synth` and commit"
 
 
 def test_source_identity_and_scaling_signal_of_every_option(options_synthesized):
-    """The guide's other options show in the table as the objects make them (tests/option_environments.py)."""
+    """The guide's other options show in the table as the objects make them (tests/fixture_catalog.py)."""
     outputs = list(options_synthesized.values())
     rows = table(render(outputs))
     for i, output in enumerate(outputs):

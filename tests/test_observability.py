@@ -8,10 +8,11 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard as GrafanaDashboard
 
 from gorax_constructs.configuration.naming import Naming
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.alerts import ALERTS, RUNBOOK_BASE_URL, preview_rule_groups, rule_groups
 from gorax_constructs.parts.dashboard import dashboard, preview_dashboard
 
+from . import fixture_catalog as fixture
 from .k8s_objects import containers, pod_templates
 
 UPSTREAM_ALERTS = {
@@ -98,22 +99,25 @@ def test_monitors_exist_and_carry_the_prometheus_selector_label(environment):
 def test_every_scraped_series_carries_the_tier(environment):
     """The shared preview rules and dashboard select previews by this target label."""
     naming = Naming(environment.env)
-    tier = "preview" if environment.env.name.startswith("pr-") else environment.env.tier
+    tier = "preview" if environment.env.preview else environment.env.tier
     service = environment.get("ServiceMonitor", naming.name("api"))["spec"]["endpoints"]
     pods = environment.get("PodMonitor", naming.name("worker"))["spec"]["podMetricsEndpoints"]
     for endpoint in service + pods:
         assert {"action": "replace", "targetLabel": "tier", "replacement": tier} in endpoint["relabelings"]
 
 
-def test_previews_carry_no_rules_or_dashboard_of_their_own(synthesized):
-    kinds = {(o["kind"], o["metadata"]["name"]) for o in synthesized["pr-123"].objects}
-    assert not [k for k in kinds if k[0] == "PrometheusRule" or "dashboard" in k[1]]
-    development = synthesized["development"]
-    shared_rules = development.get("PrometheusRule", "dev-gorax-previews-alerts")
-    assert shared_rules["spec"]["groups"] == preview_rule_groups(DEVELOPMENT)
-    shared_dashboard = development.get("ConfigMap", "dev-gorax-previews-dashboard")
+def test_previews_carry_no_rules_or_dashboard_of_their_own(fixture_synthesized):
+    for preview in fixture.PREVIEWS:
+        kinds = {(o["kind"], o["metadata"]["name"]) for o in fixture_synthesized[preview.name].objects}
+        assert not [k for k in kinds if k[0] == "PrometheusRule" or "dashboard" in k[1]]
+    development = fixture_synthesized[fixture.DEV.name]
+    naming = Naming(fixture.DEV)
+    shared_rules = development.get("PrometheusRule", naming.name("previews-alerts"))
+    assert shared_rules["spec"]["groups"] == preview_rule_groups(fixture.DEV)
+    shared_dashboard = development.get("ConfigMap", naming.name("previews-dashboard"))
     assert shared_dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
-    assert [o for o in synthesized["staging"].objects if "previews" in o["metadata"]["name"]] == []
+    for other in (fixture.STAGING, fixture.PRODUCTION):
+        assert [o for o in fixture_synthesized[other.name].objects if "previews" in o["metadata"]["name"]] == []
 
 
 def test_monitors_select_their_targets_and_ports(environment):
@@ -143,25 +147,30 @@ def _fixture_objects(naming, *, service_port="http", pod_port="metrics", pod_lab
     ]
 
 
-def test_monitor_check_accepts_the_contracted_workloads(synthesized):
-    output = synthesized["production"]
+def test_monitor_check_accepts_the_contracted_workloads(fixture_synthesized):
+    output = fixture_synthesized[fixture.PRODUCTION.name]
     naming = Naming(output.env)
     monitors = output.of_kind("ServiceMonitor") + output.of_kind("PodMonitor")
     assert monitor_problems(monitors + _fixture_objects(naming)) == []
 
 
-def test_monitor_check_catches_wrong_ports_and_labels(synthesized):
-    output = synthesized["production"]
+def test_monitor_check_catches_wrong_ports_and_labels(fixture_synthesized):
+    output = fixture_synthesized[fixture.PRODUCTION.name]
     naming = Naming(output.env)
     monitors = output.of_kind("ServiceMonitor") + output.of_kind("PodMonitor")
     wrong_ports = _fixture_objects(naming, service_port="web", pod_port="health")
     assert len(monitor_problems(monitors + wrong_ports)) == 2
     unlabelled = _fixture_objects(naming, pod_labels={"app": "gorax"})
-    assert monitor_problems(monitors + unlabelled) == ["PodMonitor/prod-gorax-worker: selects nothing"]
+    assert monitor_problems(monitors + unlabelled) == [f"PodMonitor/{naming.name('worker')}: selects nothing"]
 
 
-RULE_SETS = [(env.name, env.tier, rule_groups(env), f'namespace="{env.namespace}"') for env in ENVIRONMENTS]
-RULE_SETS.append(("previews", "preview", preview_rule_groups(DEVELOPMENT), 'tier="preview"'))
+EVERY_PERMANENT = (*ENVIRONMENTS, *fixture.PERMANENT)
+RULE_SETS = [(env.name, env.tier, rule_groups(env), f'namespace="{env.namespace}"') for env in EVERY_PERMANENT]
+RULE_SETS += [
+    (f"previews-of-{env.name}", "preview", preview_rule_groups(env), 'tier="preview"')
+    for env in EVERY_PERMANENT
+    if env.monitoring.preview_monitoring
+]
 
 
 @pytest.mark.parametrize("name,tier,groups,scoped", RULE_SETS, ids=[r[0] for r in RULE_SETS])
@@ -196,7 +205,7 @@ def test_every_ratio_alert_needs_traffic(name, tier, groups, scoped):
             assert re.search(r"\nand on \(namespace(, step_type)?\)\nsum by .*\) >= [0-9.]+$", rule["expr"]), rule
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
+@pytest.mark.parametrize("env", EVERY_PERMANENT, ids=lambda e: e.name)
 def test_low_worker_count_follows_min_replicas(env):
     rules = [r for g in rule_groups(env) for r in g["rules"] if r["alert"] == "LowWorkerCount"]
     if env.worker.autoscaling.min_replicas == 1:
@@ -241,10 +250,10 @@ def assert_panels(model, scoped):
             assert expr.count("{") == expr.count(scoped), (panel["title"], expr)
 
 
-def test_the_preview_dashboard_serves_every_preview(synthesized):
-    config_map = synthesized["development"].get("ConfigMap", "dev-gorax-previews-dashboard")
+def test_the_preview_dashboard_serves_every_preview(fixture_synthesized):
+    config_map = fixture_synthesized[fixture.DEV.name].get("ConfigMap", Naming(fixture.DEV).name("previews-dashboard"))
     model = json.loads(config_map["data"]["gorax-previews.json"])
-    assert model == preview_dashboard(DEVELOPMENT)
+    assert model == preview_dashboard(fixture.DEV)
     assert model["uid"] == "gorax-previews"
     variables = {v["name"]: v for v in model["templating"]["list"]}
     assert variables["namespace"]["query"] == 'label_values(up{tier="preview",job="gorax-api"}, namespace)'

@@ -16,7 +16,7 @@ from gorax_constructs.configuration.secrets import (
     kubeseal_ciphertext_problem,
 )
 
-from .option_environments import AWS, AZURE, GCP, SEALED
+from .fixture_catalog import AWS, AZURE, GCP, SEALED
 from .test_config_errors import expect_error
 
 

@@ -14,7 +14,7 @@ from gorax_constructs.configuration.syncwaves import SYNC_WAVE
 from gorax_constructs.parts.secrets import CSI_DRIVER
 from gorax_constructs.pipeline.policies import selector_matches
 
-from .option_environments import AWS, AZURE, GCP, OPTION_ENVIRONMENTS, SEALED
+from .fixture_catalog import AWS, AZURE, GCP, OPTION_ENVIRONMENTS, SEALED
 
 COMPONENTS = (API.name, WORKER.name, MIGRATION)
 STS = "52.94.0.10/32"  # an address in AWS's public ranges, where sts.<region>.amazonaws.com resolves

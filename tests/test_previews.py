@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import yaml
 
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.previews import (
@@ -13,22 +14,27 @@ from gorax_constructs.configuration.previews import (
     load_previews,
     parse_previews,
     preview_environment,
+    previews_file,
 )
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
 from gorax_constructs.pipeline.catalog import Catalog
 
 from .conftest import CATALOG, synthesize
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PERMANENT as ENVIRONMENTS
+from .fixture_catalog import PREVIEW_REQUESTS, STAGING
 from .test_synth_pipeline import tree
 
 
-def test_committed_previews_file_is_loaded():
-    assert [env.name for env in CATALOG.previews] == ["pr-123"]
+def test_the_catalog_holds_exactly_the_previews_the_file_lists():
+    """Whatever the committed file lists (none included), read here without the project's parser."""
+    listed = (yaml.safe_load(previews_file().read_text()) or {}).get("previews") or []
+    assert [env.name for env in CATALOG.previews] == [str(entry["name"]) for entry in listed]
 
 
 def test_preview_derives_from_development():
     env = preview_environment(Preview(name="pr-7", owner="alice", expires="2026-12-31"), DEVELOPMENT)
     assert env.namespace == "gorax-pr-7"
-    assert env.hosts == ("pr-7.api.dev.gorax.io", "pr-7.webhooks.dev.gorax.io")
+    assert env.hosts == (f"pr-7.{DEVELOPMENT.api_host}", f"pr-7.{DEVELOPMENT.webhooks_host}")
     assert env.tier == "development"
     assert env.preview and env.alert_tier == "preview" and not env.monitoring.preview_monitoring
     assert not DEVELOPMENT.preview and DEVELOPMENT.alert_tier == "development"
@@ -43,18 +49,24 @@ def test_preview_image_tags_override_development():
     assert env.worker.image == DEVELOPMENT.worker.image
 
 
-def test_preview_output_is_labelled_with_owner_and_expiry(synthesized):
-    preview = synthesized["pr-123"]
-    assert preview.folder.parts[-2:] == ("previews", "pr-123")
-    for obj in preview.objects:
-        labels = obj["metadata"]["labels"]
-        assert labels[OWNER_LABEL] == "gorax-bot"
-        assert labels[EXPIRES_LABEL] == "2026-12-31"
-    assert preview.get("Namespace", "gorax-pr-123")
+def test_preview_output_is_labelled_with_owner_and_expiry(every_preview):
+    for preview in every_preview:
+        assert preview.folder.parts[-2:] == ("previews", preview.env.name)
+        for obj in preview.objects:
+            labels = obj["metadata"]["labels"]
+            assert labels[OWNER_LABEL] == dict(preview.env.extra_labels)[OWNER_LABEL]
+            assert labels[EXPIRES_LABEL] == dict(preview.env.extra_labels)[EXPIRES_LABEL]
+        assert preview.get("Namespace", f"gorax-{preview.env.name}")
+
+
+def test_a_fixture_preview_carries_its_requests_owner_and_expiry(fixture_synthesized):
+    request = PREVIEW_REQUESTS[0]
+    labels = fixture_synthesized[request.name].get("Namespace", f"gorax-{request.name}")["metadata"]["labels"]
+    assert (labels[OWNER_LABEL], labels[EXPIRES_LABEL]) == (request.owner, request.expires)
 
 
 def test_previews_never_change_permanent_output(synth_root, synthesized, tmp_path):
-    synthesize(Catalog(permanent=ENVIRONMENTS, previews=()), tmp_path)
+    synthesize(Catalog(permanent=CATALOG.permanent, previews=()), tmp_path)
     with_previews = {k: v for k, v in tree(synth_root).items() if not k.startswith("previews/")}
     assert with_previews == tree(tmp_path)
 
@@ -78,7 +90,10 @@ def test_invalid_preview_names(name, allowed):
 
 @pytest.mark.parametrize(
     "name,other,shared",
-    [("staging", "staging", "the name 'staging'"), ("dev", "development", "the namespace 'gorax-dev'")],
+    [
+        (STAGING.name, STAGING.name, f"the name '{STAGING.name}'"),
+        (DEVELOPMENT.prefix, DEVELOPMENT.name, f"the namespace '{DEVELOPMENT.namespace}'"),
+    ],
 )
 def test_preview_colliding_with_a_permanent_environment(tmp_path, name, other, shared):
     path = tmp_path / "previews.yaml"
@@ -153,7 +168,8 @@ def test_previews_file_from_environment_variable(tmp_path, monkeypatch):
     assert load_previews(ENVIRONMENTS, DEVELOPMENT, tmp_path / "absent.yaml") == ()
 
 
-def test_previews_have_no_disruption_budget(synthesized):
+def test_previews_have_no_disruption_budget(every_preview, fixture_synthesized):
     """A preview is never worth blocking a node drain for."""
-    assert synthesized["pr-123"].of_kind("PodDisruptionBudget") == []
-    assert synthesized["development"].of_kind("PodDisruptionBudget")
+    for preview in every_preview:
+        assert preview.of_kind("PodDisruptionBudget") == []
+    assert fixture_synthesized[DEVELOPMENT.name].of_kind("PodDisruptionBudget")

@@ -5,9 +5,11 @@ from dataclasses import replace
 import pytest
 
 from gorax_constructs.configuration.naming import API, WORKER, Naming
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS, PRODUCTION, STAGING
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.telemetry import tracing_env
 
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PERMANENT, PRODUCTION, STAGING
 from .k8s_objects import containers, pod_templates, undefined_references
 
 POD_ENV = [
@@ -29,7 +31,7 @@ def test_sample_rates_follow_the_guide(env, ratio):
         assert variables["TRACING_SAMPLE_RATE"] == ratio
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
+@pytest.mark.parametrize("env", (*ENVIRONMENTS, *PERMANENT), ids=lambda e: e.name)
 @pytest.mark.parametrize("component", [API.name, WORKER.name])
 def test_standard_and_gorax_variables_agree(env, component):
     variables = as_dict(tracing_env(Naming(env), component))
@@ -65,7 +67,7 @@ def test_undefined_references_ignores_escapes_and_value_from():
     assert undefined_references(env_list) == []
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda e: e.name)
+@pytest.mark.parametrize("env", (*ENVIRONMENTS, *PERMANENT), ids=lambda e: e.name)
 def test_tracing_env_needs_pod_name_first(env):
     extra = tracing_env(Naming(env), API.name)
     assert undefined_references(extra) == ["OTEL_RESOURCE_ATTRIBUTES: $(POD_NAME)"]

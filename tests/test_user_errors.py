@@ -19,11 +19,11 @@ from gorax_constructs.configuration.fieldtypes import field_hints, sections
 from gorax_constructs.configuration.model import EnvironmentConfig
 from gorax_constructs.configuration.network import Peer
 from gorax_constructs.configuration.previews import Preview, preview_environment
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.pipeline import reporting
 
-from .end_to_end import REPO
-from .option_environments import OPTION_ENVIRONMENTS
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import OPTION_ENVIRONMENTS, PRODUCTION
 
 INVALID = "gorax: invalid configuration, dist/ left unchanged:"
 
@@ -42,13 +42,13 @@ def failed(run) -> list[str]:
     [
         (
             "misspelled-setting",
-            r"gorax_constructs/environments.py, line \d+, environment 'production', section api.autoscaling: "
+            r"gorax_constructs/environments.py, line \d+, environment 'broken', section api.autoscaling: "
             r"Autoscaling has no setting 'min_replica'; did you mean 'min_replicas'\? its settings: min_replicas, ",
         ),
         (
             "string-for-a-tuple",
             r"gorax_constructs/environments.py, line \d+: "
-            r"environment 'staging': cors.allowed_origins = 'https://staging.gorax.io' is not allowed: a tuple of "
+            r"environment 'broken': cors.allowed_origins = 'https://broken.example.test' is not allowed: a tuple of "
             r"strings such as \('a', 'b'\); one item needs a trailing comma: \('a',\)",
         ),
         ("previews-syntax-error", r"pr.yaml, line 4, column 4: not valid YAML: "),
@@ -57,7 +57,8 @@ def failed(run) -> list[str]:
         ("previews-listed-twice", r"pr.yaml, line 5: preview 'pr-1' is listed twice \(also line 2\)"),
         (
             "previews-permanent-name",
-            r"pr.yaml, line 2: preview 'staging' collides with the permanent environment 'staging'",
+            rf"pr.yaml, line 2: preview '{ENVIRONMENTS[-1].name}' collides with the permanent environment "
+            rf"'{ENVIRONMENTS[-1].name}'",
         ),
     ],
 )
@@ -156,7 +157,49 @@ def test_a_string_for_a_tuple_is_one_error(path, hint):
     assert "a tuple of" in problem.allowed
 
 
-ENVIRONMENTS_SOURCE = (REPO / "gorax_constructs" / "environments.py").read_text()
+ENVIRONMENTS_SOURCE = '''"""A user's environments.py, owned by this test: the mistakes below are made in it."""
+
+from dataclasses import replace
+
+from gorax_constructs.configuration.model import DatabasePool, Image, Migration, Resources
+from gorax_constructs.environments import BASE
+
+API = Image(repository="gorax/gorax", tag="v1.0.0")
+WORKER = replace(BASE.worker, image=API)
+
+STAGING = replace(
+    BASE,
+    name="staging",
+    tier="staging",
+    prefix="staging",
+    namespace="gorax-staging",
+    api_host="api.staging.example.test",
+    webhooks_host="webhooks.staging.example.test",
+    worker=WORKER,
+    api=replace(
+        BASE.api,
+        image=API,
+        resources=Resources(cpu_request="200m", cpu_limit="400m", memory_request="192Mi", memory_limit="384Mi"),
+        autoscaling=replace(BASE.api.autoscaling, min_replicas=2, max_replicas=6),
+    ),
+    cors=replace(BASE.cors, allowed_origins=("https://staging.example.test",)),
+)
+
+PRODUCTION = replace(
+    BASE,
+    name="production",
+    tier="production",
+    prefix="prod",
+    namespace="gorax-prod",
+    api_host="api.example.test",
+    webhooks_host="webhooks.example.test",
+    api=replace(BASE.api, image=API),
+    worker=WORKER,
+    log_level="warn",
+    database=DatabasePool(max_open_conns=50, max_idle_conns=25),
+    zone_spread=True,
+)
+'''
 
 
 def explained(tmp_path, monkeypatch, old: str, new: str) -> str:
@@ -197,8 +240,8 @@ def explained(tmp_path, monkeypatch, old: str, new: str) -> str:
             "e.g. DatabasePool(max_open_conns=...)",
         ),
         (
-            'cors=replace(BASE.cors, allowed_origins=("https://staging.gorax.io",)),',
-            'cors=replace(BASE.cors, origins=("https://staging.gorax.io",)),',
+            'cors=replace(BASE.cors, allowed_origins=("https://staging.example.test",)),',
+            'cors=replace(BASE.cors, origins=("https://staging.example.test",)),',
             "environment 'staging', section cors: Cors has no setting 'origins'; did you mean 'allowed_origins'?",
         ),
         (

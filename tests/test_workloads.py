@@ -7,13 +7,14 @@ import yaml
 
 from gorax_constructs.configuration.naming import Naming
 from gorax_constructs.configuration.secrets import KEYS, ExternalSecrets
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION
 from gorax_constructs.parts.appconfig import settings_for
 from gorax_constructs.parts.pods import config_checksum, container_env, image_pull_policy
 from gorax_constructs.pipeline.policies import selector_matches
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .conftest import REPO
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PRODUCTION
 from .k8s_objects import pod_templates
 
 
@@ -44,7 +45,7 @@ def scalers(environment):
 def test_pod_templates_pass_pod_security_restricted(environment):
     """The old manifests lacked seccompProfile, so a namespace enforcing restricted rejected them."""
     templates = list(pod_templates(environment.objects))
-    assert {o["kind"] for o, _ in templates} == {"Deployment", "Job"}
+    assert {"Deployment", "Job"} <= {o["kind"] for o, _ in templates}
     for obj, template in templates:
         spec = template["spec"]
         pod = spec.get("securityContext", {})
@@ -271,13 +272,20 @@ def test_worker_contract(environment):
     assert term["podAffinityTerm"]["labelSelector"] == {"matchLabels": naming.selector("worker")}
 
 
-def test_production_spreads_across_zones(synthesized):
-    prod = synthesized["production"]
-    naming = Naming(prod.env)
+def test_zone_spread_where_configured(environment):
+    naming = Naming(environment.env)
     for component in ("api", "worker"):
-        spec = prod.get("Deployment", naming.name(component))["spec"]["template"]["spec"]
-        zone = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone"]
-        assert zone and zone[0]["labelSelector"] == {"matchLabels": naming.selector(component)}
+        spec = environment.get("Deployment", naming.name(component))["spec"]["template"]["spec"]
+        constraints = spec.get("topologySpreadConstraints", [])
+        zone = [c for c in constraints if c["topologyKey"] == "topology.kubernetes.io/zone"]
+        if environment.env.zone_spread:
+            assert zone and zone[0]["labelSelector"] == {"matchLabels": naming.selector(component)}
+        else:
+            assert zone == []
+
+
+def test_the_fixture_spreads_production_across_zones():
+    assert PRODUCTION.zone_spread, "the zone-spread invariant above needs an environment that spreads"
 
 
 def test_migration_job_is_a_sync_hook_with_a_stable_name(environment):
@@ -324,6 +332,9 @@ def test_extra_env_comes_last():
         (DEVELOPMENT, "api", "Always"),
         (PRODUCTION, "api", "IfNotPresent"),
         (replace(PRODUCTION.api.image, tag="", digest="sha256:" + "0" * 64), None, "IfNotPresent"),
+        (replace(PRODUCTION.api.image, tag="3f9c2e1", digest=""), None, "IfNotPresent"),
+        (replace(PRODUCTION.api.image, tag="sha-3f9c2e1", digest=""), None, "IfNotPresent"),
+        (replace(PRODUCTION.api.image, tag="main", digest=""), None, "Always"),
     ],
 )
 def test_image_pull_policy_is_always_only_for_mutable_tags(env, component, policy):

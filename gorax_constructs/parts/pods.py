@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..configuration.model import PINNED_VERSION, ComponentConfig, Image
+from ..configuration.model import ComponentConfig, Image
 from ..configuration.naming import Naming
 
 RUN_AS_USER = 1000
@@ -56,9 +56,7 @@ def image_pull_policy(image: Image) -> str:
     ``Always`` only re-checks the manifest (layers stay cached), so every new
     pod runs the tag's current build.
     """
-    if image.digest or PINNED_VERSION.fullmatch(image.tag):
-        return "IfNotPresent"
-    return "Always"
+    return "IfNotPresent" if image.immutable else "Always"
 
 
 def pod_security_context() -> dict[str, Any]:
