@@ -77,8 +77,7 @@ def _port(where: str, value: object, *, named: bool = False) -> Iterator[str]:
 
 @lru_cache(maxsize=4096)
 def _is_key(key: str) -> bool:
-    """``IsQualifiedName``; cached: every object repeats the same few keys (a third of a 100-preview
-    synth's checks went here uncached)."""
+    """``IsQualifiedName``; cached, as every object repeats the same few keys."""
     prefix, _, name = key.rpartition("/")
     if not QUALIFIED_NAME.fullmatch(name) or key.count("/") > 1:
         return False
