@@ -11,9 +11,9 @@ holder exits, even when killed, so a crashed synth never blocks the next one.
 
 The data files (``images.yaml``, ``previews.yaml``) are guarded the same way,
 each by ``.<file>.lock`` beside it: a command that edits one holds it
-exclusively from reading the file to renaming the new text over it, so ten
-pipelines adding a preview at once add ten (without it, last writer won and
-2-4 of 10 remained); readers (the synth, ``diff``, ``list``) hold it shared
+exclusively from reading the file to renaming the new text over it, so
+pipelines adding previews at once each keep their entry (without it, the last
+writer won); readers (the synth, ``diff``, ``list``) hold it shared
 while they read, so they see one consistent state. Locks are always taken in
 the order images, previews, so two commands never wait for each other.
 """

@@ -107,9 +107,10 @@ def _link_or_copy(source: str, destination: str) -> None:
         shutil.copy2(source, destination)
 
 
-def promote(staging: Path, dist: Path, expected: Iterable[str], companions: Mapping[Path, str] = {}) -> None:  # noqa: B006
+def promote(staging: Path, dist: Path, expected: Iterable[str], companions: Mapping[Path, str] | None = None) -> None:
     """Replace ``dist`` by a copy of ``staging``, and each companion file by its text, if, and only if,
     ``staging`` has the expected shape. The caller holds the synth lock."""
+    companions = companions or {}
     recover(dist, companions)
     problems = check(staging, expected)
     if problems:
