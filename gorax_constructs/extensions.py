@@ -5,8 +5,7 @@ to functions the synth calls with that environment's ``EnvironmentChart``
 once its parts are built. Anything a function adds to the chart -- an
 ``ApiObject``, a cdk8s-plus-27 construct, a class from ``imports/`` -- lands in
 ``dist/<environment>/``, validated like everything else; ``chart.patch(kind,
-name, *JsonPatch)`` changes one object of that environment only. README,
-"Extending an environment", shows both.
+name, *JsonPatch)`` changes one object of that environment only. docs/extending.md shows both.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ session temp folder, and reads the files it wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -75,11 +75,14 @@ def folder_app(outdir: Path) -> cdk8s.App:
     return cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
 
 
-def synthesize(catalog: Catalog, outdir: Path) -> dict[str, Synthesized]:
-    """Synthesize like `make synth` does; results keyed by environment name."""
-    synth_catalog(catalog, outdir)
+def synthesize(catalog: Catalog, outdir: Path, extensions: Mapping[str, Any] | None = None) -> dict[str, Synthesized]:
+    """Synthesize like `make synth` does; results keyed by environment name. ``extensions.py`` extends the
+    committed catalog's environments; another catalog is synthesized without extensions unless given some."""
+    if extensions is None:
+        extensions = EXTENSIONS if catalog is CATALOG else {}
+    synth_catalog(catalog, outdir, extensions=extensions)
     environments = (*catalog.permanent, *catalog.previews)
-    extended = set(EXTENSIONS) if catalog is CATALOG else set()
+    extended = set(extensions)
     return {
         env.name: Synthesized(env, outdir / folder, env.name in extended)
         for env, folder in zip(environments, catalog.environment_folders(), strict=True)

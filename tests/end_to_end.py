@@ -11,13 +11,14 @@ import ast
 import datetime
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.lock import LOCK_FILE, SynthLock
@@ -32,6 +33,9 @@ CDK8S_CLI = REPO / "node_modules" / "cdk8s-cli" / "bin" / "cdk8s"
 # run `npm ci` at once into the shared node_modules). `-o`: treat them as up to date.
 MAKE_SYNTH = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed", "synth"]
 STDOUT_PREVIEW = "pr-stdout"
+BAD_TAG = "not a tag!"
+BROKEN_IMAGES = next((e for e in reversed(ENVIRONMENTS) if e.tier != "development"), ENVIRONMENTS[-1])
+"""Whose image the broken-config scenario breaks (development's images are BASE's too: the message names 'base')."""
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -40,7 +44,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
 
-SHARED = (".venv", "node_modules", "crds")
+SHARED = (".venv", "node_modules", "crds", "imports")
 """Linked, not copied, into every copy: installed once, never written by a scenario (crds/ is 4.4 MB)."""
 
 
@@ -48,8 +52,7 @@ def copy_project(destination: Path) -> Path:
     """A copy of the repository that shares the installed .venv and node_modules, the vendored CRDs and
     the parsed-CRD cache (keyed by content, written atomically: parsing the CRDs again in every copy
     cost ~0.3 s of CPU per synth)."""
-    # imports/ (5.6 MB of generated bindings) is never imported by the synth.
-    ignore = shutil.ignore_patterns(*SHARED, "build", ".git", "__pycache__", ".hypothesis", "imports")
+    ignore = shutil.ignore_patterns(*SHARED, "build", ".git", "__pycache__", ".hypothesis")
     shutil.copytree(REPO, destination, ignore=ignore)
     for shared in SHARED:
         (destination / shared).symlink_to(REPO / shared)
@@ -144,7 +147,7 @@ def start_chain(
             prepare(project)
             chain.dist_before = tree(project / "dist")
             for command in commands:
-                done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+                done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900)
                 files = {name: (project / name).read_text() for name in watch if (project / name).exists()}
                 steps.append(Step(command, done.returncode, done.stdout, done.stderr, files, tree(project / "dist")))
         except BaseException as error:  # re-raised by result(), in the test that needs it
@@ -172,12 +175,16 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
         runs |= start_user_errors(root)
     if "test_cli.py" in modules:
         runs |= start_cli(root)
-    if "test_readme.py" in modules:
-        runs["readme-recipe"] = start_recipe(root / "readme-recipe")
+    if "test_routine_changes.py" in modules and not os.environ.get("GORAX_NESTED_SUITE"):
+        from .routine_changes import start_routine_changes
+
+        runs["routine-changes"] = start_routine_changes(root / "routine-changes")
     if "test_end_to_end.py" not in modules:
         return runs
     broken_config = copy_project(root / "broken-config")
-    replace_once(broken_config / "images.yaml", "tag: v1.2.3", "tag: latest")  # production's API image
+    images = yaml.safe_load((broken_config / "images.yaml").read_text())
+    images[BROKEN_IMAGES.name]["api"] = {"tag": BAD_TAG}  # a tag no tier accepts
+    (broken_config / "images.yaml").write_text(yaml.safe_dump(images))
     runs["broken-config"] = start(broken_config, MAKE_SYNTH)
 
     invalid_output = copy_project(root / "invalid-output")
@@ -291,18 +298,18 @@ CLI_CHAINS = {
     "cli-help": [[GORAX, *command, "--help"] for command in HELP],
     "cli-previews": [
         [GORAX, "previews", "add", "pr-9", "--owner", "carol", "--expires", FAR, "--api-tag", "sha-1"],
-        [GORAX, "previews", "add", "staging", "--owner", "carol", "--expires", FAR],
+        [GORAX, "previews", "add", ENVIRONMENTS[-1].name, "--owner", "carol", "--expires", FAR],
         [GORAX, "previews", "list"],
         [GORAX, "previews", "prune", "--today", "2021-01-01"],
         [GORAX, "previews", "remove", "pr-9"],
         [GORAX, "previews", "remove", "pr-3"],
     ],
     "cli-images": [
-        [GORAX, "image", "set", "production", "--api-tag", "latest"],
-        [GORAX, "image", "set", "production", "--api-tag", "v9.9.9"],
+        [GORAX, "image", "set", BROKEN_IMAGES.name, "--api-tag", "latest"],
+        [GORAX, "image", "set", BROKEN_IMAGES.name, "--api-tag", "v9.9.9"],
         [GORAX, "diff"],
         [GORAX, "synth"],
-        [GORAX, "diff", "production"],
+        [GORAX, "diff", BROKEN_IMAGES.name],
     ],
 }
 
@@ -321,15 +328,16 @@ def start_cli(root: Path) -> dict[str, Run | Chain]:
 
 
 README = REPO / "README.md"
-RECIPE = "### Adding an environment"
+COMMON_TASKS = REPO / "docs" / "common-tasks.md"
+RECIPE = "\n## Adding an environment\n"
 SKIPPED = ("git status", "make test")
 """Recipe commands the test does not run: the copy has no .git (the test checks what `git status` would
 show), and `make test` is the suite this test is part of."""
 
 
 def recipe_blocks() -> tuple[str, list[str]]:
-    """The README recipe's Python block and its shell commands."""
-    section = README.read_text().split(RECIPE, 1)[1].split("\n### ", 1)[0]
+    """The recipe's Python block and its shell commands (docs/common-tasks.md, "Adding an environment")."""
+    section = COMMON_TASKS.read_text().split(RECIPE, 1)[1].split("\n## ", 1)[0]
     (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
     (shell,) = re.findall(r"```bash\n(.*?)```", section, re.S)
     commands = [line.split("  #", 1)[0].strip() for line in shell.splitlines()]
@@ -358,6 +366,13 @@ def apply_block(source: str, block: str) -> str:
             imports.append(text)
         elif isinstance(target, ast.Name) and target.id in assigned:
             old = assigned[target.id]
+            if isinstance(old.value, ast.Tuple) and isinstance(statement.value, ast.Tuple):
+                # "add it to ENVIRONMENTS": the block shows the committed tuple; a reader appends to theirs.
+                present = {ast.dump(e) for e in old.value.elts}
+                kept = [ast.get_source_segment(source, e) for e in old.value.elts]
+                new = [ast.get_source_segment(block, e) for e in statement.value.elts if ast.dump(e) not in present]
+                head = ast.get_source_segment(source, old).split("=", 1)[0]
+                text = f"{head}= ({', '.join([*kept, *new])})\n"
             edits.append((old.lineno - 1, old.end_lineno, "".join(added) + text))
             added = []
         else:
@@ -368,15 +383,3 @@ def apply_block(source: str, block: str) -> str:
     for first, stop, text in sorted(edits, reverse=True):
         lines[first:stop] = [text]
     return "".join(lines)
-
-
-def start_recipe(root: Path) -> Chain:
-    """The README's "Adding an environment", as written, in a copy of the project."""
-    python, commands = recipe_blocks()
-
-    def apply(project: Path) -> None:
-        environments = project / ENVIRONMENTS_PY
-        environments.write_text(apply_block(environments.read_text(), python))
-
-    runs = [shlex.split(command) for command in commands if not command.startswith(SKIPPED)]
-    return start_chain(root, runs, apply, watch=("images.yaml", str(ENVIRONMENTS_PY)))

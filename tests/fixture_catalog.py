@@ -2,10 +2,11 @@
 configuration types users use, never from the committed ``environments.py`` values, ``images.yaml`` or
 ``previews.yaml``.
 
-Every example-based test (what a preview looks like, what an option emits, what a tier changes) and every
-syrupy snapshot reads these, so a release, a new preview, a new environment or an extension leaves them as
-they are. The committed catalog is checked only for invariants (``conftest.environment``) and by the drift
-check (a fresh synth equals the committed ``dist/``).
+Its three permanent environments are named like the usual tiers so that messages read naturally; every value
+they hold is written here. Every example-based test (what a preview looks like, what an option emits, what a
+tier changes) and every syrupy snapshot reads these, so a release, a new preview, a new environment or an
+extension leaves them as they are. The committed catalog is checked only for invariants
+(``conftest.environment``) and by the drift check (a fresh synth equals the committed ``dist/``).
 """
 
 from __future__ import annotations
@@ -39,23 +40,24 @@ def images(component: ComponentConfig, repository: str, tag: str = "", digest: s
     return replace(component, image=Image(repository=repository, tag=tag, digest=digest))
 
 
-def _environment(name: str, tier: str, prefix: str, **changes: object) -> EnvironmentConfig:
+def _environment(name: str, tier: str, prefix: str, host: str, **changes: object) -> EnvironmentConfig:
     return replace(
         BASE,
         name=name,
         tier=tier,
         prefix=prefix,
         namespace=f"gorax-{prefix}",
-        api_host=f"api.{prefix}.fixture.test",
-        webhooks_host=f"webhooks.{prefix}.fixture.test",
+        api_host=f"api.{host}",
+        webhooks_host=f"webhooks.{host}",
         **changes,
     )
 
 
 DEV = _environment(
-    "fx-development",
     "development",
-    "fxdev",
+    "development",
+    "dev",
+    "dev.gorax.io",
     api=images(
         replace(BASE.api, autoscaling=replace(BASE.api.autoscaling, min_replicas=1, max_replicas=3)), API, "main"
     ),
@@ -74,9 +76,10 @@ DEV = _environment(
 """Development tier: mutable tag, one replica at rest, an existing Secret, the previews' monitoring."""
 
 STAGING = _environment(
-    "fx-staging",
     "staging",
-    "fxstg",
+    "staging",
+    "staging",
+    "staging.gorax.io",
     api=images(BASE.api, API, "v0.9.0-rc.2"),
     worker=images(BASE.worker, WORKER, "v0.9.0-rc.2"),
     cors=Cors(allowed_origins=("https://staging.fixture.test",)),
@@ -86,9 +89,10 @@ STAGING = _environment(
 """Staging tier: a release candidate, External Secrets."""
 
 PRODUCTION = _environment(
-    "fx-production",
     "production",
-    "fxprod",
+    "production",
+    "prod",
+    "gorax.io",
     api=replace(
         images(BASE.api, API, digest="sha256:" + "a" * 64),
         autoscaling=Autoscaling(min_replicas=3, max_replicas=12, cpu_utilization=60, memory_utilization=80),

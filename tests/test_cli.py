@@ -13,8 +13,9 @@ import pytest
 from gorax_constructs.configuration.edits import add_preview, remove_preview, set_image
 from gorax_constructs.configuration.errors import FileError
 from gorax_constructs.configuration.previews import parse_previews
+from gorax_constructs.environments import ENVIRONMENTS
 
-from .end_to_end import FAR, PREVIEWS_WITH_COMMENTS, tree
+from .end_to_end import BROKEN_IMAGES, FAR, PREVIEWS_WITH_COMMENTS, tree
 
 PR_9 = f'  - name: pr-9\n    owner: carol\n    expires: "{FAR}"\n    api_tag: sha-1\n'
 PR_1 = '  # the first one\n  - name: pr-1\n    owner: alice   # inline\n    expires: "2020-01-01"\n'
@@ -45,8 +46,8 @@ def test_previews_commands_edit_only_their_entries(end_to_end):
     assert collide.code == 1
     assert collide.files["previews.yaml"] == add.files["previews.yaml"]
     assert collide.stderr.splitlines()[-1].startswith(
-        "gorax: previews.yaml not changed: previews.yaml, line 14: preview 'staging' collides with the permanent "
-        "environment 'staging'"
+        f"gorax: previews.yaml not changed: previews.yaml, line 14: preview '{ENVIRONMENTS[-1].name}' collides with "
+        f"the permanent environment '{ENVIRONMENTS[-1].name}'"
     )
 
     assert listing.code == 0
@@ -71,31 +72,35 @@ def test_previews_commands_edit_only_their_entries(end_to_end):
 
 
 def test_image_set_diff_and_synth(end_to_end):
+    """On a staging- or production-tier environment of the catalog (they refuse a mutable tag)."""
     chain = end_to_end["cli-images"]
     refused, image_set, diff, synth, clean = chain.result()
+    env, name = BROKEN_IMAGES, BROKEN_IMAGES.name
+    assert env.tier != "development", "the catalog has a staging or production environment"
 
     assert refused.code == 1
     assert "Traceback" not in refused.stderr
     assert re.match(
-        r"gorax: images\.yaml not changed: images\.yaml, line \d+: "
-        r"environment 'production': api\.image\.tag = 'latest' is not allowed",
+        rf"gorax: images\.yaml not changed: images\.yaml, line \d+: "
+        rf"environment '{name}': api\.image\.tag = 'latest' is not allowed",
         refused.stderr,
     ), refused.stderr
     assert refused.dist == chain.dist_before
 
     assert image_set.code == 0, image_set.stderr
-    assert image_set.stdout == "gorax: images.yaml: production api now runs tag v9.9.9\n"
-    (removed, added) = changed_lines(refused.files["images.yaml"], image_set.files["images.yaml"])
-    assert removed.startswith("-     tag: v") and added == "+     tag: v9.9.9"
+    assert image_set.stdout == f"gorax: images.yaml: {name} api now runs tag v9.9.9\n"
+    changed = changed_lines(refused.files["images.yaml"], image_set.files["images.yaml"])
+    assert changed[-1] == "+     tag: v9.9.9"
 
     assert diff.code == 1
     assert diff.dist == chain.dist_before, "diff changes nothing"
     lines = diff.stdout.splitlines()
-    production = lines.index(next(line for line in lines if line.startswith("production: ")))
-    assert "  ~ Deployment/prod-gorax-api" in lines[production + 1 :]
+    at = lines.index(next(line for line in lines if line.startswith(f"{name}: ")))
+    assert f"  ~ Deployment/{env.prefix}-gorax-api" in lines[at + 1 :]
 
     assert synth.code == 0, synth.stderr
-    assert "image: gorax/api:v9.9.9" in synth.dist["production/Deployment.prod-gorax-api.k8s.yaml"].decode()
+    deployment = synth.dist[f"{name}/Deployment.{env.prefix}-gorax-api.k8s.yaml"].decode()
+    assert f"image: {env.api.image.repository}:v9.9.9" in deployment
     assert tree(chain.project / "dist") == synth.dist
 
     assert clean.code == 0, clean.stdout

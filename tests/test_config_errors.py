@@ -8,7 +8,9 @@ import pytest
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.model import Autoscaling, Cors, DisruptionBudget, Image, Resources, check_unique
 from gorax_constructs.configuration.network import Peer
-from gorax_constructs.environments import DEVELOPMENT, PRODUCTION, STAGING
+
+from .fixture_catalog import DEV as DEVELOPMENT
+from .fixture_catalog import PRODUCTION, STAGING
 
 
 def expect_error(build, *, env: str, field: str, value: str, allowed: str) -> None:

@@ -350,7 +350,7 @@ def test_the_hpa_health_override_ships_as_a_patch_no_sync_applies(synth_root, sy
     # gitops-engine's isDegraded reasons that are normal after a rollout are the override's "transient" ones.
     for reason in ("FailedGetScale", "FailedGetResourceMetric", "FailedGetPodsMetric", "FailedGetExternalMetric"):
         assert f"{reason} = true" in HPA_HEALTH_LUA
-    assert HPA_HEALTH_LUA.strip() in (REPO / "README.md").read_text()
+    assert HPA_HEALTH_LUA.strip() in (REPO / "docs" / "gitops.md").read_text()
 
 
 # -- 9. Image tags ------------------------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ def test_no_edge_object_forwards_metrics_or_health(any_edge, every_preview):
 
 
 def test_the_runbook_says_what_self_heal_and_retries_do():
-    readme = " ".join((REPO / "README.md").read_text().split())
-    assert "A self-heal sync is selective and runs no hooks" in readme
-    assert f"`retry.limit: {RETRY_LIMIT}`" in readme
-    assert "each retry replaces the failed migration Job" in readme
+    runbook = " ".join((REPO / "docs" / "runbook.md").read_text().split())
+    assert "A self-heal sync is selective and runs no hooks" in runbook
+    assert f"`retry.limit: {RETRY_LIMIT}`" in runbook
+    assert "each retry replaces the failed migration Job" in runbook

@@ -1,4 +1,4 @@
-"""Extending an environment the cdk8s way: README's own examples land in dist/, validated, and
+"""Extending an environment the cdk8s way: docs/extending.md's own examples land in dist/, validated, and
 what cdk8s-plus-27 leaves out of Pod Security restricted fails the synth with what to set."""
 
 from __future__ import annotations
@@ -25,17 +25,20 @@ PRODUCTION = fixture.PRODUCTION
 PROD = PRODUCTION.prefix
 
 
-def readme_block(marker: str) -> str:
-    """The Python block that follows ``<!-- marker -->`` in the README."""
-    match = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
-    assert match, f"README has no {marker} block"
+EXTENDING = REPO / "docs" / "extending.md"
+
+
+def docs_block(marker: str) -> str:
+    """The Python block that follows ``<!-- marker -->`` in docs/extending.md."""
+    match = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", EXTENDING.read_text(), re.S)
+    assert match, f"docs/extending.md has no {marker} block"
     return match.group(1)
 
 
 def run_block(marker: str) -> dict:
-    """Execute a README block as if it were gorax_constructs/extensions.py."""
+    """Execute a docs/extending.md block as if it were gorax_constructs/extensions.py."""
     namespace = {"__name__": "gorax_constructs.readme_example", "__package__": "gorax_constructs"}
-    exec(compile(readme_block(marker), f"README.md ({marker})", "exec"), namespace)
+    exec(compile(docs_block(marker), f"docs/extending.md ({marker})", "exec"), namespace)
     return namespace
 
 

@@ -6,7 +6,7 @@ from gorax_constructs.configuration.errors import FileError
 from gorax_constructs.configuration.images import Images, parse_images
 from gorax_constructs.environments import ENVIRONMENTS, IMAGES
 
-from .conftest import REPO
+from . import fixture_catalog as fixture
 
 REPOSITORIES = {"api": "gorax/api", "worker": "gorax/worker"}
 
@@ -56,12 +56,33 @@ def test_missing_environment_says_how_to_add_it(tmp_path):
         Images(path, REPOSITORIES).of("qa")
 
 
+def _images_text(environments) -> str:
+    """An images.yaml that lists exactly what ``environments`` run."""
+    lines = []
+    for env in environments:
+        lines.append(f"{env.name}:\n")
+        for component in ("api", "worker"):
+            image = getattr(env, component).image
+            keys = ", ".join(f"{k}: {v}" for k, v in (("tag", image.tag), ("digest", image.digest)) if v)
+            lines.append(f"  {component}: {{{keys}}}\n")
+    return "".join(lines)
+
+
 def test_entries_must_be_environments_that_read_them(tmp_path):
+    repositories = {"api": fixture.API, "worker": fixture.WORKER}
     path = tmp_path / "images.yaml"
-    text = (REPO / "images.yaml").read_text()
-    path.write_text(text + "qa:\n  api: {tag: v1}\n  worker: {tag: v1}\n")
-    with pytest.raises(FileError, match="'qa' is not a permanent environment"):
-        Images(path, REPOSITORIES).check(ENVIRONMENTS)
-    path.write_text(text.replace("tag: v1.2.3", "tag: v1.2.4", 1))
-    with pytest.raises(FileError, match="environment 'production' runs gorax/api:v1.2.3, not the api image listed"):
-        Images(path, REPOSITORIES).check(ENVIRONMENTS)
+    text = _images_text(fixture.PERMANENT)
+    path.write_text(text)
+    Images(path, repositories).check(fixture.PERMANENT)
+    path.write_text(text + "not-an-environment:\n  api: {tag: v1}\n  worker: {tag: v1}\n")
+    with pytest.raises(FileError, match="'not-an-environment' is not a permanent environment"):
+        Images(path, repositories).check(fixture.PERMANENT)
+    staging = fixture.STAGING
+    path.write_text(
+        text.replace(
+            f"{staging.name}:\n  api: {{tag: {staging.api.image.tag}}}", f"{staging.name}:\n  api: {{tag: v0.0.1}}"
+        )
+    )
+    running = staging.api.image.reference
+    with pytest.raises(FileError, match=f"environment '{staging.name}' runs {running}, not the api image listed"):
+        Images(path, repositories).check(fixture.PERMANENT)

@@ -16,6 +16,7 @@ from gorax_constructs.configuration.previews import (
     preview_environment,
     previews_file,
 )
+from gorax_constructs.extensions import EXTENSIONS
 from gorax_constructs.pipeline.catalog import Catalog
 
 from .conftest import CATALOG, synthesize
@@ -66,7 +67,7 @@ def test_a_fixture_preview_carries_its_requests_owner_and_expiry(fixture_synthes
 
 
 def test_previews_never_change_permanent_output(synth_root, synthesized, tmp_path):
-    synthesize(Catalog(permanent=CATALOG.permanent, previews=()), tmp_path)
+    synthesize(Catalog(permanent=CATALOG.permanent, previews=()), tmp_path, extensions=EXTENSIONS)
     with_previews = {k: v for k, v in tree(synth_root).items() if not k.startswith("previews/")}
     assert with_previews == tree(tmp_path)
 

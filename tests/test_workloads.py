@@ -12,14 +12,15 @@ from gorax_constructs.parts.pods import config_checksum, container_env, image_pu
 from gorax_constructs.pipeline.policies import selector_matches
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
-from .conftest import REPO
+from .conftest import REPO, own_objects
 from .fixture_catalog import DEV as DEVELOPMENT
 from .fixture_catalog import PRODUCTION
 from .k8s_objects import pod_templates
 
 
 def containers(environment):
-    return [c for _, t in pod_templates(environment.objects) for c in t["spec"]["containers"]]
+    """The containers of the project's own workloads (an extension's pods need only pass the synth's policies)."""
+    return [c for _, t in pod_templates(own_objects(environment)) for c in t["spec"]["containers"]]
 
 
 def label(obj):
@@ -44,8 +45,8 @@ def scalers(environment):
 
 def test_pod_templates_pass_pod_security_restricted(environment):
     """The old manifests lacked seccompProfile, so a namespace enforcing restricted rejected them."""
-    templates = list(pod_templates(environment.objects))
-    assert {"Deployment", "Job"} <= {o["kind"] for o, _ in templates}
+    templates = list(pod_templates(own_objects(environment)))
+    assert {o["kind"] for o, _ in templates} == {"Deployment", "Job"}
     for obj, template in templates:
         spec = template["spec"]
         pod = spec.get("securityContext", {})
@@ -67,7 +68,7 @@ def test_pod_templates_pass_pod_security_restricted(environment):
 
 
 def test_read_only_root_has_writable_scratch(environment):
-    for obj, template in list(pod_templates(environment.objects)):
+    for obj, template in list(pod_templates(own_objects(environment))):
         volumes = {v["name"]: v for v in template["spec"]["volumes"]}
         for container in template["spec"]["containers"]:
             mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
@@ -179,7 +180,7 @@ def provided_secret_keys(environment):
             for es in environment.of_kind("ExternalSecret")
             for d in es["spec"]["data"]
         }
-    # existing: the out-of-band Secret documented in the README
+    # existing: the out-of-band Secret documented in docs/secrets-and-identity.md
     return {(naming.name("secrets"), key) for key in KEYS}
 
 
@@ -340,3 +341,10 @@ def test_extra_env_comes_last():
 def test_image_pull_policy_is_always_only_for_mutable_tags(env, component, policy):
     image = getattr(env, component).image if component else env
     assert image_pull_policy(image) == policy
+
+
+def test_every_pdb_lets_a_drain_evict_unhealthy_pods(environment):
+    """With the default IfHealthyBudget, a crash-looping pod counts against the budget and a node drain waits on
+    it forever; AlwaysAllow evicts pods that are not Ready whatever the budget (Kubernetes 1.27+, GA in 1.31)."""
+    for pdb in environment.of_kind("PodDisruptionBudget"):
+        assert pdb["spec"].get("unhealthyPodEvictionPolicy") == "AlwaysAllow", label(pdb)

@@ -11,7 +11,7 @@ the origins the application receives, and the API Service as the only backend.
 - ``gateway-api``: one ``HTTPRoute`` per host attached to the platform's
   Gateway (CORS filter) and one Envoy Gateway ``BackendTrafficPolicy`` per
   route (local rate limit, body size, connect timeout). TLS is terminated by
-  the Gateway's listener (see README, "Edge").
+  the Gateway's listener (see docs/edge.md).
 """
 
 from __future__ import annotations

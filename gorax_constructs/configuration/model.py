@@ -131,11 +131,11 @@ class QueueDepth:
     """Scale the workers on pending workflows per worker (``gorax_queue_depth``), besides CPU and memory.
 
     The autoscaler takes the largest of the replica counts its metrics ask for, so workers still scale out
-    when they are CPU- or memory-bound with a short queue. Two implementations (README "Autoscaling on
-    queue depth"):
+    when they are CPU- or memory-bound with a short queue. Two implementations (docs/configuration.md,
+    "Autoscaling on queue depth"):
 
     - ``prometheus-adapter``: our HPA gets an ``External`` metric ``gorax_queue_depth`` that Prometheus
-      Adapter serves from Prometheus (the adapter rule to add is in the README).
+      Adapter serves from Prometheus (the adapter rule to add is on that page).
     - ``keda``: a KEDA ``ScaledObject`` with a ``prometheus`` trigger; KEDA creates and owns the HPA (same
       name, range and behaviour), so no HPA of ours is emitted.
 

@@ -6,7 +6,7 @@ placeholders. Here an environment chooses a *source* and the synthesized
 output holds, at most, a reference to where the values live:
 
 - ``ExistingSecret``: the Secret ``<prefix>-gorax-secrets`` is created out of
-  band (``kubectl create secret generic ...``, see README "Secrets"); nothing
+  band (``kubectl create secret generic ...``, see docs/secrets-and-identity.md); nothing
   is emitted.
 - ``ExternalSecrets``: an ``ExternalSecret`` (external-secrets.io/v1) makes the
   External Secrets Operator materialize ``<prefix>-gorax-secrets`` from the
@@ -102,7 +102,7 @@ def kubeseal_ciphertext_problem(value: object) -> str | None:
     ciphertext, the RSA-OAEP (SHA-256) encrypted 32-byte session key, then the AES-256-GCM encrypted value
     with its 16-byte tag; kubeseal prints that in standard base64. Without the controller's private key the
     strict-scope label (``<namespace>/<name>``) cannot be checked here: a value sealed for another name or
-    namespace makes the SealedSecret ``Degraded`` in Argo CD (README "Sealed Secrets").
+    namespace makes the SealedSecret ``Degraded`` in Argo CD (docs/secrets-and-identity.md).
     """
     if not isinstance(value, str) or not value:
         return "a non-empty string"
@@ -127,7 +127,7 @@ class SealedSecrets:
     Attributes:
         file: a YAML mapping ``{key: ciphertext}`` with exactly the keys in ``KEYS``, each the output of
             ``kubeseal --raw --scope strict --namespace <namespace> --name <prefix>-gorax-secrets``
-            (README "Sealed Secrets"); relative paths are from the repository root.
+            (docs/secrets-and-identity.md); relative paths are from the repository root.
     """
 
     file: str

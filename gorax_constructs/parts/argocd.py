@@ -226,7 +226,7 @@ app of apps over ``dist/argocd/`` never applies it (it would replace the platfor
 
 
 def argocd_cm_patch(gitops: GitOpsConfig) -> str:
-    """The health override as a merge patch of the platform's ``argocd-cm`` (README, "HPA health")."""
+    """The health override as a merge patch of the platform's ``argocd-cm`` (docs/gitops.md, "HPA health")."""
     lua = "".join(f"    {line}\n" if line else "\n" for line in HPA_HEALTH_LUA.splitlines())
     return (
         "# Merge into the platform's argocd-cm; do not apply as a manifest (it is no object of this repo):\n"

@@ -28,7 +28,7 @@ class EnvironmentChart(ManifestChart):
     Anything else added to the chart -- ``ApiObject``, cdk8s-plus-27, classes
     from ``imports/`` -- is part of its output too, and gets the environment's
     namespace and labels (cdk8s's chart ``namespace``/``labels``) and its kind's
-    sync wave (README, "Extending an environment").
+    sync wave (docs/extending.md).
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:

@@ -3,8 +3,7 @@
 The SDK's builders are generated from Grafana's own dashboard schema (this pin
 targets Grafana 11.6, ``schemaVersion`` 41): a panel, a Prometheus query or a
 variable is a typed object, and ``to_json()`` gives the dashboard model Grafana
-stores. Measured on the CI machine (README, "Observability"): importing the
-builders costs ~15 ms once per synth, building one dashboard ~1 ms.
+stores. What it costs per synth: docs/performance.md, "Dashboards".
 
 Two kinds of dashboard, from the same panels:
 

@@ -1,8 +1,8 @@
 """Charts and constructs whose Kubernetes objects may be plain Python dicts, and whose output is
 everything in their construct tree.
 
-Measured (README, "Performance"): most of a cdk8s synth's time is synchronous
-Python-to-node round trips (~0.3-0.7 ms each). An ``ApiObject`` costs one to
+Most of a cdk8s synth's time is synchronous Python-to-node round trips
+(docs/performance.md). An ``ApiObject`` costs one to
 create, one per JSON patch and one more when node asks Python for its body.
 So the Gorax parts (``ChartPart``) are real ``constructs.Construct``s -- in the
 tree, with ids that name them, usable in any cdk8s ``Chart`` -- but inside a

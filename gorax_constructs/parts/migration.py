@@ -40,7 +40,7 @@ class MigrationJob(ChartPart):
     start, and a failed migration stops the sync. ``BeforeHookCreation`` deletes the previous run's Job
     before creating the next, so the name is stable (no ``$(date)``
     suffixes) and a Job's immutable pod template never blocks a sync. Flux
-    does not run Argo hooks: see README "Migrations". The Flux ``force``
+    does not run Argo hooks: see docs/gitops.md. The Flux ``force``
     annotation lets Flux recreate the Job when its template changes.
 
     Props:

@@ -92,7 +92,7 @@ class Secrets(ChartPart):
                 },
             )
         elif isinstance(source, SealedSecrets):
-            # Strict scope (kubeseal's default, README "Sealed Secrets"): each value only unseals into this
+            # Strict scope (kubeseal's default, docs/secrets-and-identity.md): each value only unseals into this
             # name and namespace. The template gives the Secret the same labels as the other sources'.
             self.add_manifest(
                 {

@@ -172,8 +172,8 @@ class Workload(ChartPart):
                 _utilization("memory", scaling.memory_utilization),
             ]
             if queue is not None:
-                # Served by Prometheus Adapter's external metrics API (README "Autoscaling on queue depth"
-                # has the rule): the adapter scopes the query to this HPA's namespace.
+                # Served by Prometheus Adapter's external metrics API (docs/configuration.md, "Autoscaling
+                # on queue depth", has the rule): the adapter scopes the query to this HPA's namespace.
                 metrics.append(
                     {
                         "type": "External",

@@ -1036,7 +1036,7 @@ def _previews(views: Sequence[EnvironmentView]) -> str | None:
                 f"- **Alerts**: PrometheusRule `{_name(rule)}` in `{view.namespace}`, {len(carried)} rules evaluated",
                 f'  once for all previews, at severity {severities}, labelled `tier="preview"` and the preview\'s',
                 '  `namespace`: `ALERTS{tier="preview", namespace="gorax-<name>"}` in Prometheus, or the filter',
-                '  `tier="preview"` in Alertmanager (README, "Observability", routes it to no pager).',
+                '  `tier="preview"` in Alertmanager (docs/observability.md routes it to no pager).',
             ]
         )
     return None

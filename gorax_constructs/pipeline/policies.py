@@ -1,7 +1,7 @@
 """Policies every environment's output must satisfy, whatever construct built an object.
 
 Checked at every synth, next to the schemas: an environment can be extended
-with any cdk8s construct (README, "Extending an environment"), and cdk8s-plus-27
+with any cdk8s construct (docs/extending.md), and cdk8s-plus-27
 defaults are not Pod Security ``restricted`` (no seccomp profile, no capability
 drop, no resources). The namespace enforces ``restricted`` at admission, so a
 pod that violates it would be accepted by Argo CD's dry run and then never

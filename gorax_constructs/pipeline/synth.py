@@ -46,7 +46,7 @@ def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | N
     """The chart's objects and everything wrong with them, each problem naming its file (or construct).
 
     The objects are validated in memory, before they are written: parsing the
-    written YAML back would cost more than the whole synth (README, "Performance").
+    written YAML back would cost more than the whole synth (docs/performance.md).
     """
     try:
         objects, errors = chart.synthesize()
