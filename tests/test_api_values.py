@@ -7,18 +7,19 @@ import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
 
-from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.chart import EnvironmentChart
 from gorax_constructs.pipeline.apivalues import problems
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
 
-PERMANENT = Catalog(permanent=ENVIRONMENTS, previews=())
+from .fixture_catalog import DEV, GITOPS, PERMANENT
+
+CATALOG = Catalog(permanent=PERMANENT, previews=(), gitops=GITOPS, development=DEV)
 
 
 def synth_failure(tmp_path, extension) -> str:
     with pytest.raises(InvalidOutput) as caught:
-        synth_catalog(PERMANENT, tmp_path, extensions={"production": (extension,)})
+        synth_catalog(CATALOG, tmp_path, extensions={"production": (extension,)})
     return str(caught.value)
 
 

@@ -2,6 +2,7 @@
 
 import errno
 import os
+import re
 import subprocess
 from dataclasses import replace
 
@@ -13,11 +14,12 @@ from gorax_constructs.configuration.model import check_unique
 from gorax_constructs.configuration.network import Peer, namespace_labels
 from gorax_constructs.configuration.previews import Preview
 from gorax_constructs.configuration.quantities import cpu_millicores, memory_bytes
-from gorax_constructs.environments import BASE, DEVELOPMENT, PRODUCTION, STAGING
+from gorax_constructs.environments import BASE
 from gorax_constructs.lock import SynthLock
 from gorax_constructs.pipeline.reporting import run
 
-from .end_to_end import copy_project, replace_once
+from .end_to_end import copy_project
+from .fixture_catalog import DEV, PRODUCTION, STAGING
 
 
 @pytest.mark.parametrize("namespace", ["kube-system", "kube-public", "kube-node-lease", "default", "cert-manager"])
@@ -47,7 +49,7 @@ def test_a_namespace_another_environment_uses_is_refused():
 
 def test_an_environment_listed_twice_is_a_message():
     with pytest.raises(ConfigError) as caught:
-        check_unique((DEVELOPMENT, STAGING, DEVELOPMENT))
+        check_unique((DEV, STAGING, DEV))
     assert str(caught.value) == "environment 'development' is listed twice in ENVIRONMENTS (environments.py)"
 
 
@@ -107,31 +109,32 @@ def test_the_lock_works_when_its_pid_cannot_be_written(tmp_path, monkeypatch):
 
 
 def test_configuration_mistakes_name_their_file_in_a_synth(tmp_path):
+    """Each mistake is appended to whatever environments.py holds, as the line a user would add."""
     project = copy_project(tmp_path / "project")
     environments = project / "gorax_constructs" / "environments.py"
     source = environments.read_text()
     env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"}
 
-    def synth() -> list[str]:
+    def synth(mistake: str) -> str:
+        environments.write_text(f"{source}\n{mistake}\n")
+        line = len(source.splitlines()) + 2
         done = subprocess.run([".venv/bin/python", "main.py"], cwd=project, env=env, capture_output=True, text=True)
         assert done.returncode == 1 and "Traceback" not in done.stderr
-        return done.stderr.splitlines()
+        last = done.stderr.splitlines()[-1]
+        assert last.startswith(f"gorax_constructs/environments.py, line {line}: "), last
+        return last
 
-    replace_once(environments, "(DEVELOPMENT, STAGING, PRODUCTION)", "(DEVELOPMENT, STAGING, PRODUCTION, DEVELOPMENT)")
-    line = synth()[-1]
-    assert line.startswith("gorax_constructs/environments.py, line ")
-    assert line.endswith(": environment 'development' is listed twice in ENVIRONMENTS (environments.py)")
-
-    environments.write_text(source)
-    replace_once(environments, 'namespace="gorax-staging"', 'namespace="kube-system"')
-    assert "environment 'staging': namespace = 'kube-system' is not allowed" in synth()[-1]
-
-    environments.write_text(source)
-    replace_once(environments, "https://github.com/gorax/gorax-environments.git", "not a url")
-    line = synth()[-1]
-    assert line.startswith("gorax_constructs/environments.py, line ")
-    assert "GitOpsConfig: repo_url = 'not a url' is not allowed" in line
+    assert re.search(
+        r": environment '[^']+' is listed twice in ENVIRONMENTS \(environments.py\)$",
+        synth("check_unique((*ENVIRONMENTS, ENVIRONMENTS[0]))"),
+    )
+    assert re.search(
+        r": environment '[^']+': namespace = 'kube-system' is not allowed: a namespace of its own",
+        synth('replace(ENVIRONMENTS[-1], namespace="kube-system")'),
+    )
+    assert "GitOpsConfig: repo_url = 'not a url' is not allowed" in synth('GitOpsConfig(repo_url="not a url")')
 
     environments.write_text(source)
     (project / "images.yaml").write_bytes(b"\xff\xfe" + "production: {}".encode("utf-16-le"))
-    assert synth()[-1] == "images.yaml: not UTF-8 text (byte 1): save it as UTF-8"
+    done = subprocess.run([".venv/bin/python", "main.py"], cwd=project, env=env, capture_output=True, text=True)
+    assert done.stderr.splitlines()[-1] == "images.yaml: not UTF-8 text (byte 1): save it as UTF-8"

@@ -10,7 +10,8 @@ from gorax_constructs.configuration.edits import add_preview, remove_preview
 from gorax_constructs.configuration.errors import FileError
 from gorax_constructs.configuration.images import parse_images
 from gorax_constructs.configuration.previews import EMPTY_CATALOG, load_previews, parse_previews
-from gorax_constructs.environments import DEVELOPMENT, ENVIRONMENTS
+
+from .fixture_catalog import DEV, PERMANENT
 
 ENTRY = '  - name: pr-1\n    owner: alice\n    expires: "2030-01-01"\n'
 IMAGES = "production:\n  api: {tag: v1.2.3}\n  worker: {tag: v1.2.3}\n"
@@ -81,7 +82,7 @@ def test_bytes_that_are_not_yaml_text_name_the_file(tmp_path, data, reason):
     path = tmp_path / "previews.yaml"
     path.write_bytes(data)
     with pytest.raises(FileError) as caught:
-        load_previews(ENVIRONMENTS, DEVELOPMENT, path)
+        load_previews(PERMANENT, DEV, path)
     message = str(caught.value)
     assert message.startswith(str(path)) and reason in message
     assert len(message) < 200

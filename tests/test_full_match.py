@@ -19,7 +19,8 @@ from gorax_constructs.configuration.previews import Preview, is_date
 from gorax_constructs.configuration.quantities import is_cpu, is_memory
 from gorax_constructs.configuration.secrets import ExternalSecrets
 from gorax_constructs.configuration.tracing import TracingConfig
-from gorax_constructs.environments import DEVELOPMENT
+
+from .fixture_catalog import DEV
 
 LOOK_ALIKES = {
     **{"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441", "i": "\u0456", "s": "\u0455"},
@@ -43,11 +44,11 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
 
 
 def env(**changes) -> Callable[[object], list]:
-    """Problems of DEVELOPMENT with ``changes`` (each a function of the value under test)."""
+    """Problems of DEV with ``changes`` (each a function of the value under test)."""
 
     def build(value: object) -> list:
         try:
-            replace(DEVELOPMENT, **{name: change(value) for name, change in changes.items()})
+            replace(DEV, **{name: change(value) for name, change in changes.items()})
         except ConfigError as error:
             return [error]
         return []
@@ -60,7 +61,7 @@ def section(make: Callable[[object], object], *args) -> Callable[[object], list]
 
 
 def component(**image) -> Callable[[str], object]:
-    return lambda value: replace(DEVELOPMENT.api, image=replace(DEVELOPMENT.api.image, **{image["field"]: value}))
+    return lambda value: replace(DEV.api, image=replace(DEV.api.image, **{image["field"]: value}))
 
 
 def raises(make: Callable[[object], object]) -> Callable[[object], list]:
@@ -87,7 +88,7 @@ FIELDS: dict[str, tuple[str, Callable[[str], list]]] = {
     "image tag": ("v1.2.3", section(lambda v: Image(repository="gorax/api", tag=v), "production")),
     "image digest": ("sha256:" + "0a" * 32, section(lambda v: Image(repository="gorax/api", digest=v), "production")),
     "image repository": ("gorax/api", section(lambda v: Image(repository=v, tag="v1.2.3"), "production")),
-    "CORS origin": ("https://app.gorax.io", env(cors=lambda v: replace(DEVELOPMENT.cors, allowed_origins=(v,)))),
+    "CORS origin": ("https://app.gorax.io", env(cors=lambda v: replace(DEV.cors, allowed_origins=(v,)))),
     "label key": ("team", env(extra_labels=lambda v: ((v, "platform"),))),
     "label value": ("platform", env(extra_labels=lambda v: (("team", v),))),
     "feature flag": ("webhook-replay", env(features=lambda v: ((v, True),))),
@@ -131,9 +132,9 @@ FIELDS: dict[str, tuple[str, Callable[[str], list]]] = {
     "cluster issuer": ("letsencrypt-prod", section(lambda v: IssuedTls(cluster_issuer=v))),
     "wildcard name": ("*.api.dev.gorax.io", section(lambda v: WildcardTls(dns_names=(v,)))),
     "gateway namespace": ("gateway-system", section(lambda v: GatewayParent(namespace=v))),
-    "blocked path": ("/metrics", env(edge=lambda v: replace(DEVELOPMENT.edge, blocked_paths=(v,)))),
-    "ingress class": ("nginx", env(edge=lambda v: replace(DEVELOPMENT.edge, ingress_class=v))),
-    "DNS namespace": ("kube-dns", env(network=lambda v: replace(DEVELOPMENT.network, dns_namespace=v))),
+    "blocked path": ("/metrics", env(edge=lambda v: replace(DEV.edge, blocked_paths=(v,)))),
+    "ingress class": ("nginx", env(edge=lambda v: replace(DEV.edge, ingress_class=v))),
+    "DNS namespace": ("kube-dns", env(network=lambda v: replace(DEV.network, dns_namespace=v))),
 }
 
 

@@ -16,7 +16,7 @@ from gorax_constructs.pipeline import promote as promotion
 from gorax_constructs.pipeline.kustomize import kustomization
 from gorax_constructs.pipeline.promote import promote, recover_checkout
 
-from .end_to_end import copy_project, replace_once, tree
+from .end_to_end import copy_project, tree
 
 
 class Killed(BaseException):
@@ -136,7 +136,7 @@ def test_every_kind_of_command_restores_dist_first(tmp_path):
         assert not list(project.glob("dist.*")) and not (project / "docs" / ".environments.md.incoming").exists()
 
     # A synth that then fails tells the truth: dist/ is there, unchanged.
-    replace_once(project / "images.yaml", "tag: v1.2.3", "tag: latest")
+    (project / "images.yaml").write_bytes(b"\xff")  # not UTF-8: a configuration error, whatever is configured
     before = interrupt(project)
     done = run(project, [".venv/bin/python", "main.py"])  # what make synth runs
     assert done.returncode == 1
