@@ -7,7 +7,7 @@ import pytest
 
 from gorax_constructs.configuration.datafile import MAX_DEPTH, load, read
 from gorax_constructs.configuration.edits import add_preview, remove_preview
-from gorax_constructs.configuration.errors import FileError
+from gorax_constructs.configuration.errors import FileError, shown
 from gorax_constructs.configuration.images import parse_images
 from gorax_constructs.configuration.previews import EMPTY_CATALOG, load_previews, parse_previews
 
@@ -84,7 +84,7 @@ def test_bytes_that_are_not_yaml_text_name_the_file(tmp_path, data, reason):
     with pytest.raises(FileError) as caught:
         load_previews(PERMANENT, DEV, path)
     message = str(caught.value)
-    assert message.startswith(str(path)) and reason in message
+    assert message.startswith(shown(path)) and reason in message
     assert len(message) < 200
 
 

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from gorax_constructs.configuration.errors import shown
 from gorax_constructs.configuration.previews import EMPTY_CATALOG, parse_previews
 from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.lock import data_lock
@@ -68,8 +69,8 @@ def test_an_edit_waits_for_the_lock_and_says_so(tmp_path):
     try:
         process = gorax("previews", "add", "pr-1", "--owner", "ci", "--expires", FAR, GORAX_PREVIEWS_FILE=str(previews))
         assert process.stderr.readline() == (
-            f"gorax: waiting for another command using {previews} to finish "
-            f"(pid {os.getpid()}, {tmp_path / '.previews.yaml.lock'})\n"
+            f"gorax: waiting for another command using {shown(previews)} to finish "
+            f"(pid {os.getpid()}, {shown(tmp_path / '.previews.yaml.lock')})\n"
         )
         assert process.poll() is None and previews.read_text() == f"{EMPTY_CATALOG}\n"
     finally:
@@ -86,7 +87,7 @@ def test_a_reader_waits_for_an_edit(tmp_path):
     held.acquire()
     try:
         process = gorax("previews", "list", GORAX_PREVIEWS_FILE=str(previews))
-        assert process.stderr.readline().startswith(f"gorax: waiting for another command using {previews}")
+        assert process.stderr.readline().startswith(f"gorax: waiting for another command using {shown(previews)}")
         previews.write_text(f"previews:\n  - name: pr-7\n    owner: ci\n    expires: '{FAR}'\n")
     finally:
         held.release()
@@ -106,7 +107,7 @@ def test_removing_the_last_preview_writes_an_empty_list_and_drops_stale_candidat
     assert previews.read_text() == f"# previews of pull requests\n{EMPTY_CATALOG}\n"
     assert not stale.exists()
     code, stdout, _ = finish(gorax("previews", "list", GORAX_PREVIEWS_FILE=str(previews)))
-    assert (code, stdout) == (0, f"no previews in {previews}\n")
+    assert (code, stdout) == (0, f"no previews in {shown(previews)}\n")
 
 
 def test_an_empty_previews_file_is_refused_by_every_command(tmp_path):
@@ -115,7 +116,7 @@ def test_an_empty_previews_file_is_refused_by_every_command(tmp_path):
     for args in (["previews", "list"], ["previews", "prune"], ["previews", "remove", "pr-1"]):
         code, _, stderr = finish(gorax(*args, GORAX_PREVIEWS_FILE=str(previews)))
         assert code == 1
-        assert stderr == f"gorax: {previews}: empty; to mean no previews, write {EMPTY_CATALOG}\n"
+        assert stderr == f"gorax: {shown(previews)}: empty; to mean no previews, write {EMPTY_CATALOG}\n"
     assert previews.read_text() == ""
 
 
