@@ -120,11 +120,10 @@ def test_an_empty_previews_file_is_refused_by_every_command(tmp_path):
     assert previews.read_text() == ""
 
 
-def test_lock_files_and_candidates_are_ignored_by_git():
-    ignored = subprocess.run(
-        ["git", "check-ignore", "--no-index", ".previews.yaml.lock", ".images.yaml.x1.incoming", "docs/.e.md.incoming"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert ignored.stdout.split() == [".previews.yaml.lock", ".images.yaml.x1.incoming", "docs/.e.md.incoming"]
+def test_lock_files_and_candidates_are_ignored_by_git(tmp_path):
+    """The project's .gitignore, in a repository of its own (a copy of the project may have no .git)."""
+    (tmp_path / ".gitignore").write_text((REPO / ".gitignore").read_text())
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    names = [".previews.yaml.lock", ".images.yaml.x1.incoming", "docs/.environments.md.incoming", "dist.incoming/x"]
+    ignored = subprocess.run(["git", "check-ignore", *names], cwd=tmp_path, capture_output=True, text=True)
+    assert ignored.stdout.split() == names
