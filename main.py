@@ -52,7 +52,7 @@ def main() -> int:
         )
         return 1
     from gorax_constructs.pipeline.envdoc import render_environments
-    from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
+    from gorax_constructs.pipeline.synth import EXPORT_FILE, InvalidOutput, synth_catalog
 
     if cli_output and Path(cli_output).resolve() != Path(config["output"]).resolve():
         try:
@@ -60,7 +60,11 @@ def main() -> int:
         except InvalidOutput as error:
             print(f"gorax: the synthesized output is invalid:\n{error}", file=sys.stderr)
             return 1
-        print(f"gorax: manifests of {len(catalog.output_folders())} folders written to {cli_output}", file=sys.stderr)
+        print(
+            f"gorax: manifests of {len(catalog.output_folders())} folders written to {cli_output}/{EXPORT_FILE}, "
+            "in apply order",
+            file=sys.stderr,
+        )
         return 0
     # One synth at a time: a second one waits here (gorax_constructs/lock.py).
     with SynthLock():

@@ -28,12 +28,15 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The copy links the repository's .venv and node_modules: make must never reinstall them from the copy (its
+# package.json is newer than node_modules/.installed, and `npm ci` there empties the shared node_modules).
+MAKE = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed"]
 IGNORED = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", "dist.*")
 
 
 def previews_file(folder: Path, count: int) -> Path:
     path = folder / f"previews-{count}.yaml"
-    entries = "".join(f"  - name: bench-{i}\n    owner: bench\n    expires: '2099-01-01'\n" for i in range(count))
+    entries = "".join(f"  - name: pr-bench-{i}\n    owner: bench\n    expires: '2099-01-01'\n" for i in range(count))
     path.write_text("previews:\n" + (entries or "  []\n") if count else "previews: []\n")
     return path
 
@@ -96,7 +99,7 @@ def main() -> None:
         print(f"| {'scenario':<46} | {'median':>8} | {'spread':>7} | {'peak RSS':>9} | {'spread':>8} |")
         print(f"|{'-' * 48}|{'-' * 9}:|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|")
         if not args.skip_tests:  # first, while the copy's dist/ is still the committed one
-            run("make test (full suite)", ["make", "-s", "test"], project, base_env, args.runs)
+            run("make test (full suite)", [*MAKE, "test"], project, base_env, args.runs)
         app = {}
         for count in (0, 30, 100):
             env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), count))}
@@ -104,10 +107,10 @@ def main() -> None:
             # The app exporting into another folder: build, validate and write, no promotion, no docs.
             export = {**env, "CDK8S_OUTDIR": "build/b"}
             app[count] = run(f"app synth, {label}", [".venv/bin/python", "main.py"], project, export, args.runs)
-            run(f"make synth, {label}", ["make", "-s", "synth"], project, env, args.runs)
+            run(f"make synth, {label}", [*MAKE, "synth"], project, env, args.runs)
         # Cold: no staging folder to compare with and no CRD schema cache, as on a fresh clone or in CI.
         cold = {"before_each": ["rm", "-rf", "build"]}
-        run("make synth, 3 permanent + 100 previews, cold", ["make", "-s", "synth"], project, env, args.runs, **cold)
+        run("make synth, 3 permanent + 100 previews, cold", [*MAKE, "synth"], project, env, args.runs, **cold)
         env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), 0))}
         run(
             "cdk8s synth (npm CLI), 3 permanent",

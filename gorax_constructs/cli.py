@@ -345,7 +345,7 @@ def parser() -> Parser:
     listing = what.add_parser("list", help="the previews in previews.yaml")
     listing.set_defaults(run=previews_list)
     add = what.add_parser("add", help="add a preview to previews.yaml (validated like a synth)")
-    add.add_argument("name", metavar="NAME", help="a DNS label, at most 30 characters, e.g. pr-123")
+    add.add_argument("name", metavar="NAME", help="a DNS label starting with pr-, at most 30 characters, e.g. pr-123")
     add.add_argument("--owner", required=True, help="who to ask about it (a label value)")
     add.add_argument("--expires", required=True, type=iso_date, metavar="YYYY-MM-DD", help="when it may go")
     add.add_argument("--api-tag", default="", metavar="TAG", help="API image tag (default: development's)")

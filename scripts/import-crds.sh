@@ -1,61 +1,99 @@
 #!/usr/bin/env bash
-# Regenerate imports/ (cdk8s Python bindings for the upstream CRDs) offline.
+# Regenerate imports/ (cdk8s Python bindings for upstream CRDs) offline, from the bundles cdk8s.yaml lists.
 #
-# Usage:  scripts/import-crds.sh          (or `make imports`)
-#         scripts/import-crds.sh --list   print each API group and its CRD files, import nothing
+# Usage:  scripts/import-crds.sh                     (make imports) rewrite every bundle, regenerate imports/
+#         scripts/import-crds.sh crds/<file>.yaml...  (make imports CRDS="...") add vendored CRDs, then as above
+#         scripts/import-crds.sh --list               print each bundle and its CRD files, change nothing
 #
-# Input: the CRD files listed under `imports:` in cdk8s.yaml, which are the
-# upstream CRDs vendored unmodified in crds/ (pinned in crds/sources.yaml).
+# A bundle, crd-bundles/<group>.yaml, is every CRD of one API group that the project imports, as one
+# multi-document file, and names them in its `# source:` lines. `cdk8s import` emits ONE Python module
+# per API group (monitoring.coreos.com -> imports/com/coreos/monitoring) and replaces that module
+# wholesale on every import, so importing two CRDs of a group one by one keeps only the last kind; one
+# file per group makes a plain `cdk8s import` (which imports each entry of cdk8s.yaml's `imports:`)
+# safe, and it is what this script runs too.
 #
-# Why the CRDs are concatenated per API group:
-#   `cdk8s import` emits ONE Python module per API group (the group name
-#   reversed, e.g. monitoring.coreos.com -> imports/com/coreos/monitoring) and
-#   replaces that module's directory wholesale on every run. Importing two CRDs
-#   of the same group in separate runs therefore leaves only the last kind
-#   (e.g. PodMonitor silently deletes ServiceMonitor). Feeding all CRDs of a
-#   group as one multi-document YAML file makes a single run generate every
-#   kind of that group into the module. Named imports (NAME:=file) would avoid
-#   the clobbering too, but give one module per kind under awkward paths such
-#   as imports/servicemonitor/com/coreos/monitoring.
-#
-# imports/ is never merged into: everything is generated into an empty staging
-# folder, then the old imports/ is deleted and replaced by it (a failed run
-# leaves the previous imports/ untouched). The output therefore depends only on
-# the CRD files and the pinned cdk8s-cli (run it twice: `diff -r` is empty).
+# imports/ is never merged into: everything is generated into an empty staging folder, then the old
+# imports/ is replaced by it (a failed run leaves imports/ as it was). The output depends only on the
+# bundles and the pinned cdk8s-cli: run twice, `diff -r` is empty.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+bundles_dir=crd-bundles
 
 list_only=false
-case "${1-}" in
-  "") ;;
-  --list) list_only=true ;;
-  *) echo "usage: $0 [--list]" >&2; exit 2 ;;
-esac
+added=()
+for arg in "$@"; do
+  case "$arg" in
+    --list) list_only=true ;;
+    crds/*.yaml) added+=("$arg") ;;
+    *) echo "usage: $0 [--list | crds/<group>_<plural>.yaml ...]" >&2; exit 2 ;;
+  esac
+done
 
-# cdk8s.yaml's `imports:` entries (crds/<group>_<plural>.yaml), grouped by API group.
+listed() {  # cdk8s.yaml's `imports:` entries
+  sed -n '/^imports:/,/^[^ #]/s/^  - \([^ ]*\)$/\1/p' cdk8s.yaml
+}
+sources() {  # the CRD files a bundle names
+  sed -n 's/^# source: //p' "$1"
+}
+
 declare -A group_files=()
 groups=()
-while IFS= read -r file; do
-  if [[ ! -f "$repo_root/$file" ]]; then
-    echo "error: missing CRD file $repo_root/$file (listed in cdk8s.yaml)" >&2
+add_source() {
+  local file="$1" name group
+  if [[ ! -f "$file" ]]; then
+    echo "error: no vendored CRD $file (see crds/sources.yaml)" >&2
     exit 1
   fi
   name="${file##*/}"
   group="${name%%_*}"
   [[ -n "${group_files[$group]+set}" ]] || groups+=("$group")
-  group_files[$group]+="$repo_root/$file "
-done < <(sed -n '/^imports:/,/^[^ ]/s/^  - \(crds\/[^ ]*\.yaml\)$/\1/p' "$repo_root/cdk8s.yaml")
-if [[ ${#groups[@]} -eq 0 ]]; then
-  echo "error: no crds/*.yaml entries under imports: in $repo_root/cdk8s.yaml" >&2
-  exit 1
-fi
+  [[ " ${group_files[$group]-} " == *" $file "* ]] || group_files[$group]+="$file "
+}
+while IFS= read -r bundle; do
+  if [[ "$bundle" != "$bundles_dir/"*.yaml || ! -f "$bundle" ]]; then
+    echo "error: cdk8s.yaml lists $bundle under imports:, not a bundle in $bundles_dir/ (run: $0 crds/<file>.yaml)" >&2
+    exit 1
+  fi
+  while IFS= read -r file; do add_source "$file"; done < <(sources "$bundle")
+done < <(listed)
+for file in "${added[@]}"; do add_source "$file"; done
+
 if $list_only; then
   for group in "${groups[@]}"; do
-    echo "$group: ${group_files[$group]% }"
+    echo "$bundles_dir/$group.yaml: ${group_files[$group]% }"
   done
   exit 0
 fi
+
+for group in "${groups[@]}"; do
+  bundle="$bundles_dir/$group.yaml"
+  mkdir -p "$bundles_dir"
+  read -r -a files <<<"${group_files[$group]}"
+  mapfile -t files < <(printf '%s\n' "${files[@]}" | LC_ALL=C sort)
+  {
+    echo "# Generated by scripts/import-crds.sh (make imports) from the vendored CRDs below; do not edit."
+    printf '# source: %s\n' "${files[@]}"
+    for f in "${files[@]}"; do
+      # Explicit separator and newline: some upstream files lack a leading '---' or a trailing newline.
+      printf -- '---\n'
+      cat "$f"
+      printf '\n'
+    done
+  } >"$bundle.incoming"
+  mv "$bundle.incoming" "$bundle"
+  if ! listed | grep -qxF "$bundle"; then
+    # Append to the `imports:` list (its last entry is the last line starting with "  - " after it).
+    last="$(awk '/^imports:/ {on=1; next} on && /^  - / {n=NR} on && /^[^ #]/ {on=0} END {print n}' cdk8s.yaml)"
+    if [[ -z "$last" ]]; then
+      printf 'imports:\n  - %s\n' "$bundle" >>cdk8s.yaml
+    else
+      sed -i "${last}a\\  - $bundle" cdk8s.yaml
+    fi
+    echo "cdk8s.yaml: imports $bundle"
+  fi
+done
 
 cdk8s="$repo_root/node_modules/.bin/cdk8s"
 node="$repo_root/node_modules/.bin/node"
@@ -63,37 +101,16 @@ if [[ ! -x "$cdk8s" || ! -x "$node" ]]; then
   echo "error: $cdk8s or $node not found; run 'npm ci' in $repo_root first" >&2
   exit 1
 fi
-
-out_dir="$repo_root/imports"
-
-tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/gorax-crds.XXXXXX")"
-trap 'rm -rf "$tmp_dir"' EXIT
-
-# Reproducibility: CDK8S_* variables would be read as CLI options
-# (e.g. CDK8S_CLASS_PREFIX).
+# Reproducibility: CDK8S_* variables would be read as CLI options (e.g. CDK8S_CLASS_PREFIX).
 while IFS= read -r var; do
   unset "$var"
 done < <(compgen -e | grep '^CDK8S_' || true)
 
-stage_dir="$tmp_dir/imports"
-mkdir "$stage_dir"
-
-for group in "${groups[@]}"; do
-  bundle="$tmp_dir/$group.yaml"
-  : >"$bundle"
-  for f in ${group_files[$group]}; do
-    # Explicit separator + newline: some upstream files lack a leading '---'
-    # or a trailing newline; empty documents are ignored by cdk8s.
-    { printf -- '---\n'; cat "$f"; printf '\n'; } >>"$bundle"
-  done
-  echo "==> $group"
-  # Run from the temp dir with --no-save so the CLI neither reads nor edits
-  # the project's cdk8s.yaml (it would append the temp path to `imports:`).
-  # The CLI runs on the project's Node (package.json), not on whatever `node` is on the PATH.
-  (cd "$tmp_dir" && "$node" "$cdk8s" --no-check-upgrade import "$bundle" \
-    --language python --output "$stage_dir" --no-save)
-done
-
-rm -rf "$out_dir"
-mv "$stage_dir" "$out_dir"
-echo "imports regenerated in $out_dir"
+tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/gorax-crds.XXXXXX")"
+trap 'rm -rf "$tmp_dir"' EXIT
+# What a plain `cdk8s import` does (each entry of cdk8s.yaml's imports:), into a staging folder; the CLI
+# runs on the project's Node (package.json), not on whatever `node` is on the PATH.
+"$node" "$cdk8s" --no-check-upgrade import --language python --output "$tmp_dir/imports" --no-save
+rm -rf imports
+mv "$tmp_dir/imports" imports
+echo "imports regenerated from $(listed | tr '\n' ' ')"

@@ -298,7 +298,7 @@ CLI_CHAINS = {
     "cli-help": [[GORAX, *command, "--help"] for command in HELP],
     "cli-previews": [
         [GORAX, "previews", "add", "pr-9", "--owner", "carol", "--expires", FAR, "--api-tag", "sha-1"],
-        [GORAX, "previews", "add", ENVIRONMENTS[-1].name, "--owner", "carol", "--expires", FAR],
+        [GORAX, "previews", "add", ENVIRONMENTS[-1].name, "--owner", "carol", "--expires", FAR],  # refused
         [GORAX, "previews", "list"],
         [GORAX, "previews", "prune", "--today", "2021-01-01"],
         [GORAX, "previews", "remove", "pr-9"],

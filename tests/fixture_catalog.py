@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from gorax_constructs.configuration.edge import HostEdge
 from gorax_constructs.configuration.gitops import ArgoCdTarget, GitOpsConfig
-from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, GkeWorkloadIdentity
+from gorax_constructs.configuration.identity import AwsIrsa, AzureWorkloadIdentity, CloudApis, GkeWorkloadIdentity
 from gorax_constructs.configuration.model import (
     Autoscaling,
     ComponentConfig,
@@ -120,7 +120,7 @@ PERMANENT: tuple[EnvironmentConfig, ...] = (DEV, STAGING, PRODUCTION)
 
 PREVIEW_REQUESTS = (
     Preview(name="pr-7", owner="fixture-bot", expires="2099-01-31", api_tag="pr-7", worker_tag="pr-7"),
-    Preview(name="feature-x", owner="alice", expires="2099-02-28"),
+    Preview(name="pr-feature-x", owner="alice", expires="2099-02-28"),
 )
 PREVIEWS: tuple[EnvironmentConfig, ...] = tuple(preview_environment(p, DEV) for p in PREVIEW_REQUESTS)
 """Two previews: one with its own tags, one running development's images."""
@@ -161,7 +161,10 @@ SEALED = _option(
 
 AWS = _option(
     "opt-aws",
-    identity=AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-opt-aws"),
+    # The pods call STS and SQS through interface VPC endpoints in this subnet (identity.CloudApis).
+    identity=AwsIrsa(
+        role_arn="arn:aws:iam::123456789012:role/gorax-opt-aws", cloud_apis=CloudApis(cidrs=("10.0.64.0/24",))
+    ),
     secrets=CsiSecretStore(provider="aws", objects=tuple((k, f"gorax/opt-aws/{k}") for k in KEYS)),
     worker=with_queue("prometheus-adapter", 10),
 )

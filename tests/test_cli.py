@@ -25,6 +25,14 @@ def changed_lines(before: str, after: str) -> list[str]:
     return [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
 
 
+def refusal(name: str) -> str:
+    """Why a preview named like a permanent environment is refused: previews are named ``pr-*``, and one that
+    is still collides."""
+    if name.startswith("pr-"):
+        return f"preview '{name}' collides with the permanent environment '{name}'"
+    return f"environment '{name}': name = '{name}' is not allowed: a name starting with 'pr-'"
+
+
 def test_every_command_has_help(end_to_end):
     steps = end_to_end["cli-help"].result()
     for step in steps:
@@ -46,8 +54,7 @@ def test_previews_commands_edit_only_their_entries(end_to_end):
     assert collide.code == 1
     assert collide.files["previews.yaml"] == add.files["previews.yaml"]
     assert collide.stderr.splitlines()[-1].startswith(
-        f"gorax: previews.yaml not changed: previews.yaml, line 14: preview '{ENVIRONMENTS[-1].name}' collides with "
-        f"the permanent environment '{ENVIRONMENTS[-1].name}'"
+        f"gorax: previews.yaml not changed: previews.yaml, line 14: {refusal(ENVIRONMENTS[-1].name)}"
     )
 
     assert listing.code == 0

@@ -1,8 +1,6 @@
 """The vendored upstream CRDs (crds/): unmodified, pinned, and the only ones validation uses."""
 
 import hashlib
-import re
-import subprocess
 
 import pytest
 import yaml
@@ -58,30 +56,3 @@ def test_a_custom_resource_without_a_crd_is_an_error():
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
     (error,) = document_errors(widget)
     assert error.startswith(f"no served CRD for example.com/v1 Widget in {CRD_DIR}")
-
-
-def test_imports_are_generated_from_the_vendored_crds():
-    """cdk8s.yaml's ``imports:`` (what `make imports` reads) names vendored files, and imports/ holds a class for
-    each of their kinds. Regenerating imports/ takes ~40 s, so the suite checks its inputs, not a rerun."""
-    listed = yaml.safe_load((REPO / "cdk8s.yaml").read_text())["imports"]
-    pinned = {entry["file"] for entry in sources()}
-    assert listed and all(path.startswith("crds/") and path.removeprefix("crds/") in pinned for path in listed)
-    for path in listed:
-        crd = crd_head(REPO / path)
-        module = (
-            REPO / "imports" / "/".join(reversed(crd["spec"]["group"].replace("-", "_").split("."))) / "__init__.py"
-        )
-        classes = {name.lower() for name in re.findall(r"^class (\w+)\($", module.read_text(), re.MULTILINE)}
-        assert crd["spec"]["names"]["kind"].lower() in classes, f"{path}: no class in {module}"  # HTTPRoute: HttpRoute
-
-
-def test_make_imports_reads_the_vendored_crds_by_api_group():
-    """scripts/import-crds.sh --list: what `make imports` would feed `cdk8s import`, one bundle per API group."""
-    listing = subprocess.run(
-        [REPO / "scripts" / "import-crds.sh", "--list"], capture_output=True, text=True, check=True
-    ).stdout
-    bundles = {group: files.split() for group, files in (line.split(": ") for line in listing.splitlines())}
-    expected: dict[str, list[str]] = {}
-    for path in yaml.safe_load((REPO / "cdk8s.yaml").read_text())["imports"]:
-        expected.setdefault(crd_head(REPO / path)["spec"]["group"], []).append(str(REPO / path))
-    assert bundles == expected

@@ -159,7 +159,7 @@ def test_routes_attach_to_the_configured_gateway(gateway_synthesized):
         for route in routes(output):
             (parent,) = route["spec"]["parentRefs"]
             assert (parent["name"], parent["namespace"]) == (gateway.name, gateway.namespace)
-            assert parent.get("sectionName", "") == gateway.section_name
+            assert parent["sectionName"] == output.env.edge.listener(route["spec"]["hostnames"][0]).name
 
 
 def backends(output):

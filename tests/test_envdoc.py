@@ -279,7 +279,9 @@ def test_gateway_api_mode_renders(gateway_synthesized):
         routes = {h: r for r in output.of_kind("HTTPRoute") for h in r["spec"]["hostnames"]}
         parent = routes[output.env.api_host]["spec"]["parentRefs"][0]
         gateway = f"Gateway `{parent['namespace']}/{parent['name']}`"
-        assert rows["TLS source"][i] == f"{gateway} listener `{parent['sectionName']}`"
+        hosts = (output.env.api_host, output.env.webhooks_host)  # each host on its own listener
+        listeners = [routes[h]["spec"]["parentRefs"][0]["sectionName"] for h in hosts]
+        assert rows["TLS source"][i] == "<br>".join(f"{gateway} listener `{listener}`" for listener in listeners)
         blocked = [m["path"]["value"] for m in routes[output.env.api_host]["spec"]["rules"][0]["matches"]]
         assert rows["paths the edge refuses"][i] == ", ".join(f"`{p}`" for p in blocked)
         assert rows["ingress class"][i] == f"— (HTTPRoutes on {gateway})"

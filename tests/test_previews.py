@@ -1,6 +1,7 @@
 """Preview environments: derived from development, isolated, validated, and harmless to the rest."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -91,18 +92,18 @@ def test_invalid_preview_names(name, allowed):
 
 @pytest.mark.parametrize(
     "name,other,shared",
-    [
-        (STAGING.name, STAGING.name, f"the name '{STAGING.name}'"),
-        (DEVELOPMENT.prefix, DEVELOPMENT.name, f"the namespace '{DEVELOPMENT.namespace}'"),
-    ],
+    [("pr-5", {"name": "pr-5"}, "the name 'pr-5'"), ("pr-6", {"name": "qa", "prefix": "pr-6"}, "the prefix 'pr-6'")],
 )
 def test_preview_colliding_with_a_permanent_environment(tmp_path, name, other, shared):
+    # Preview namespaces are gorax-pr-*, which no permanent namespace may use; names and prefixes can still clash.
+    permanent = (*ENVIRONMENTS, replace(STAGING, namespace="gorax-qa", **other))
     path = tmp_path / "previews.yaml"
     path.write_text(f"previews:\n  - name: {name}\n    owner: alice\n    expires: '2026-12-31'\n")
     with pytest.raises(ConfigError) as caught:
-        load_previews(ENVIRONMENTS, DEVELOPMENT, path)
-    assert f"line 2: preview '{name}' collides with the permanent environment '{other}' (both use {shared})" in str(
-        caught.value
+        load_previews(permanent, DEVELOPMENT, path)
+    assert (
+        f"line 2: preview '{name}' collides with the permanent environment '{other['name']}' (both use {shared})"
+        in str(caught.value)
     )
 
 

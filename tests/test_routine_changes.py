@@ -11,6 +11,8 @@ import os
 import pytest
 import yaml
 
+from gorax_constructs.configuration.previews import PREVIEW_PROJECT
+from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .routine_changes import BUMPED_TAG, NESTED, Plan
@@ -62,11 +64,14 @@ def test_each_change_reached_dist(routine):
 
 def test_the_recipe_adds_its_folder_and_application_and_changes_only_what_it_says(routine):
     """What the recipe says `git status --short dist/` shows: new files; in dist/argocd/ changed only the
-    kustomization and the AppProjects (a new destination)."""
+    kustomization and the permanent environments' AppProjects (a new destination and Namespace name). The
+    previews' project admits a pattern, so neither a new environment nor a new preview changes it."""
     plan, chain, steps = routine
     synth = next(step for step in steps if step.command[:2] == ["bin/gorax", "synth"])
     before, after = chain.dist_before, synth.dist
     argocd_changed = {n for n in before if n.startswith("argocd/") and after.get(n) != before[n]}
     assert argocd_changed <= {"argocd/kustomization.yaml"} | {n for n in before if n.startswith("argocd/AppProject.")}
+    if PREVIEW_PROJECT not in {env.argocd.project for env in ENVIRONMENTS}:
+        assert f"argocd/AppProject.{PREVIEW_PROJECT}.k8s.yaml" not in argocd_changed
     assert f"argocd/Application.gorax-{plan.new_environment}.k8s.yaml" in after
     assert any(name.startswith(f"{plan.new_environment}/Deployment.") for name in after)

@@ -57,8 +57,9 @@ def failed(run) -> list[str]:
         ("previews-listed-twice", r"pr.yaml, line 5: preview 'pr-1' is listed twice \(also line 2\)"),
         (
             "previews-permanent-name",
-            rf"pr.yaml, line 2: preview '{ENVIRONMENTS[-1].name}' collides with the permanent environment "
-            rf"'{ENVIRONMENTS[-1].name}'",
+            # A permanent environment's name is no preview name: previews are pr-* (their project's namespaces).
+            rf"pr.yaml, line 2: environment '{ENVIRONMENTS[-1].name}': name = '{ENVIRONMENTS[-1].name}' is not "
+            r"allowed: a name starting with 'pr-'",
         ),
     ],
 )

@@ -8,10 +8,10 @@ the origins the application receives, and the API Service as the only backend.
 - ``ingress-nginx``: one ``Ingress`` per host; TLS from a certificate cert-manager
   issues from the API Ingress's annotation (``IssuedTls``), or the platform's
   shared wildcard (``WildcardTls``, previews).
-- ``gateway-api``: one ``HTTPRoute`` per host attached to the platform's
-  Gateway (CORS filter) and one Envoy Gateway ``BackendTrafficPolicy`` per
-  route (local rate limit, body size, connect timeout). TLS is terminated by
-  the Gateway's listener (see docs/edge.md).
+- ``gateway-api``: one ``HTTPRoute`` per host attached to its own HTTPS listener
+  of the platform's Gateway (CORS filter) and one Envoy Gateway
+  ``BackendTrafficPolicy`` per route (local rate limit, body size, connect
+  timeout). TLS is terminated by that listener (see docs/edge.md).
 """
 
 from __future__ import annotations
@@ -80,33 +80,49 @@ class HostEdge:
 class GatewayParent:
     """The platform's shared Gateway the HTTPRoutes attach to (``gateway-api`` mode only).
 
+    Each route names its own HTTPS listener (``EdgeConfig.listener``): a listener has one hostname, so
+    environments sharing one listener cannot all match it (``Accepted=False NoMatchingListenerHostname``,
+    a Degraded HTTPRoute), and cert-manager's gateway-shim issues one certificate per listener hostname
+    (an empty hostname is skipped: "the hostname cannot be empty", pkg/controller/certificate-shim/sync.go,
+    cert-manager v1.21.1). docs/edge.md shows the Gateway.
+
     Attributes:
         name / namespace: the Gateway object.
-        section_name: the HTTPS listener to attach to; empty attaches to every listener that admits the route.
     """
 
     name: str = "platform-gateway"
     namespace: str = "gateway-system"
-    section_name: str = "https"
 
     def problems(self) -> Iterator[Problem]:
         if not is_dns_name(self.name):
             yield Problem("name", self.name, "a Gateway name (lowercase DNS name)")
         if not is_dns_label(self.namespace):
             yield Problem("namespace", self.namespace, "a namespace name (DNS label)")
-        if self.section_name and not is_dns_name(self.section_name):
-            yield Problem("section_name", self.section_name, "a listener name (lowercase DNS name) or ''")
 
-    def reference(self) -> Body:
-        ref: Body = {
+    def reference(self, listener: Listener) -> Body:
+        return {
             "group": "gateway.networking.k8s.io",
             "kind": "Gateway",
             "name": self.name,
             "namespace": self.namespace,
+            "sectionName": listener.name,
         }
-        if self.section_name:
-            ref["sectionName"] = self.section_name
-        return ref
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One HTTPS listener of the platform's Gateway: its name (a route's ``sectionName``) and hostname.
+
+    Named after its hostname (listener names allow dots), ``*`` spelled ``wildcard``:
+    ``api.staging.gorax.io``, or ``wildcard.api.dev.gorax.io`` for ``*.api.dev.gorax.io``.
+    """
+
+    name: str
+    hostname: str
+
+    @classmethod
+    def for_hostname(cls, hostname: str) -> Listener:
+        return cls(hostname.replace("*", "wildcard", 1), hostname)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +131,7 @@ class IssuedTls:
 
     cert-manager's ingress-shim creates it from the API Ingress's ``cert-manager.io/cluster-issuer``
     annotation (gateway-api mode: the platform's Gateway listener holds it). It is never an object
-    in ``dist/``: Argo CD waits in every sync wave, the last one included, until each object it
+    in ``dist/``: Argo CD waits in every sync wave (the last one when PruneLast prunes after it) until each object it
     applied is healthy, and its Certificate health check stays Progressing while an order is pending
     (``resource_customizations/cert-manager.io/Certificate/health.lua``, argo-cd v3.5.1;
     ``gitops-engine/pkg/sync/sync_context.go``). A Certificate the Ingress owns is not an Application
@@ -167,10 +183,14 @@ class WildcardTls:
 
     def covers(self, host: str) -> bool:
         """A wildcard covers exactly one more label (RFC 6125 6.4.3): ``*.a.b`` covers ``x.a.b``, not ``a.b``."""
+        return self.covering(host) is not None
+
+    def covering(self, host: str) -> str | None:
+        """The first of ``dns_names`` that covers ``host``."""
         for name in self.dns_names:
             if name == host or (name.startswith("*.") and host.partition(".")[2] == name[2:] and "." in host):
-                return True
-        return False
+                return name
+        return None
 
 
 TlsSource = IssuedTls | WildcardTls
@@ -188,7 +208,10 @@ class EdgeConfig:
         blocked_paths: path prefixes the edge answers itself and never forwards (default ``/metrics``,
             ``/health``), on both hosts, in both modes.
         api / webhooks: per-host limits and timeouts.
-        gateway: the parent Gateway in ``gateway-api`` mode.
+        gateway: the parent Gateway in ``gateway-api`` mode; each host attaches to the listener ``listener``
+            names, whose TLS ``tls`` says: ``IssuedTls``, a listener per exact host with a certificate
+            gateway-shim issues (HTTP-01 through the Gateway); ``WildcardTls``, the listener of the
+            platform's DNS-01 wildcard that covers the host.
     """
 
     api: HostEdge
@@ -198,6 +221,11 @@ class EdgeConfig:
     tls: TlsSource = field(default_factory=IssuedTls)
     blocked_paths: tuple[str, ...] = BLOCKED_PATHS
     gateway: GatewayParent = field(default_factory=GatewayParent)
+
+    def listener(self, host: str) -> Listener:
+        """The Gateway listener ``host`` attaches to (``gateway-api`` mode)."""
+        covering = self.tls.covering(host) if isinstance(self.tls, WildcardTls) else None
+        return Listener.for_hostname(covering or host)
 
     def problems(self) -> Iterator[Problem]:
         if self.mode not in EDGE_MODES:

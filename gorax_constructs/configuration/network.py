@@ -81,6 +81,9 @@ class NetworkConfig:
         database_port: default 5432.
         otel_collector: the OpenTelemetry collector (OTLP 4317/4318); default the ``observability`` namespace.
         dns_namespace: where cluster DNS runs; default ``kube-system``.
+        dns_cidrs: DNS servers outside any pod's namespace, e.g. NodeLocal DNSCache, which listens on a
+            link-local address of every node (``169.254.20.10/32``) in the host network that no namespace
+            selector matches; default none.
         private_ranges: IPv4 blocks workers must not reach as "external" (cluster, VPC); the metadata
             address 169.254.169.254/32 is always excluded as well.
         external_ports: ports workers may call outside the private ranges; default 80 and 443.
@@ -93,6 +96,7 @@ class NetworkConfig:
     database_port: int = 5432
     otel_collector: Peer = field(default_factory=lambda: Peer(namespace_labels=namespace_labels("observability")))
     dns_namespace: str = "kube-system"
+    dns_cidrs: tuple[str, ...] = ()
     private_ranges: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
     external_ports: tuple[int, ...] = (80, 443)
 
@@ -108,6 +112,13 @@ class NetworkConfig:
                 yield Problem("external_ports", port, "ports from 1 to 65535")
         if not is_dns_label(self.dns_namespace):
             yield Problem("dns_namespace", self.dns_namespace, "a namespace name (DNS label)")
+        for cidr in self.dns_cidrs:
+            try:
+                narrow = ipaddress.ip_network(cidr).prefixlen > 0
+            except (TypeError, ValueError):
+                narrow = False
+            if not narrow:
+                yield Problem("dns_cidrs", cidr, "a CIDR of the DNS servers such as '169.254.20.10/32'")
         for cidr in self.private_ranges:
             try:
                 network = ipaddress.ip_network(cidr)

@@ -43,8 +43,12 @@ HOST_PATTERN = "{preview}.{host}"
 WILDCARD_PATTERN = "*.{host}"
 """The shared certificate's names: ``*.api.dev.gorax.io`` and ``*.webhooks.dev.gorax.io``."""
 PREVIEW_PROJECT = "gorax-previews"
-"""The AppProject of every preview: its own, so it may target ``gorax-*`` namespaces of development's
+"""The AppProject of every preview: its own, so it may target ``gorax-pr-*`` namespaces of development's
 cluster without widening what the permanent environments' project allows."""
+NAME_PREFIX = "pr-"
+"""Every preview name starts with it, so every preview namespace is ``gorax-pr-*``: the one pattern the
+previews' AppProject admits (``parts/argocd.py``), which no permanent namespace may match."""
+NAMESPACE_PREFIX = f"gorax-{NAME_PREFIX}"
 OWNER_LABEL = "gorax.io/preview-owner"
 EXPIRES_LABEL = "gorax.io/preview-expires"
 _OWNER = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
@@ -69,7 +73,7 @@ class Preview:
     """One requested preview, as the pipeline writes it.
 
     Attributes:
-        name: a DNS label of at most 30 characters starting with a letter, e.g. ``pr-123``.
+        name: a DNS label of at most 30 characters starting with ``pr-``, e.g. ``pr-123``.
         owner: who to ask about it (a label value: letters, digits, ``-_.``).
         expires: the date after which it may be deleted (ISO ``YYYY-MM-DD``).
         api_tag / worker_tag: image tags to run; default: development's.
@@ -85,6 +89,13 @@ class Preview:
         if not is_dns_label(self.name) or not self.name[:1].isalpha() or len(self.name) > MAX_NAME_LENGTH:
             yield Problem(
                 "name", self.name, f"a DNS label of at most {MAX_NAME_LENGTH} characters starting with a letter"
+            )
+        elif not self.name.startswith(NAME_PREFIX) or self.name == NAME_PREFIX:
+            yield Problem(
+                "name",
+                self.name,
+                f"a name starting with '{NAME_PREFIX}' such as 'pr-123' (the previews' Argo CD project admits only "
+                f"namespaces {NAMESPACE_PREFIX}*)",
             )
         if not isinstance(self.owner, str) or not _OWNER.fullmatch(self.owner):
             yield Problem("owner", self.owner, "a label value: letters, digits, '-', '_', '.', at most 63")
@@ -110,12 +121,8 @@ def preview_environment(preview: Preview, development: EnvironmentConfig) -> Env
     webhooks_host = HOST_PATTERN.format(preview=preview.name, host=development.webhooks_host)
     # One wildcard for every preview, issued once by the platform (DNS-01): no ACME order per preview.
     wildcard = WildcardTls(dns_names=tuple(WILDCARD_PATTERN.format(host=h) for h in development.hosts))
-    edge = replace(
-        development.edge,
-        tls=wildcard,
-        # No listener name: the route attaches to the Gateway's listener whose hostname (the wildcard) matches.
-        gateway=replace(development.edge.gateway, section_name=""),
-    )
+    # Gateway mode: the routes attach to the wildcard's listener (EdgeConfig.listener).
+    edge = replace(development.edge, tls=wildcard)
     return replace(
         development,
         name=preview.name,
@@ -235,6 +242,7 @@ def load_previews(
 ) -> tuple[EnvironmentConfig, ...]:
     """The preview environments requested in ``path``; a name listed twice, or a name, namespace or host
     of a permanent environment, is an error that says so."""
+    check_permanent_namespaces(permanent)
     path = path or previews_file()
     if not path.exists():
         return ()
@@ -265,6 +273,14 @@ def load_previews(
                 )
     check_unique((*permanent, *environments))
     return tuple(environments)
+
+
+def check_permanent_namespaces(permanent: tuple[EnvironmentConfig, ...]) -> None:
+    """A permanent environment in a ``gorax-pr-*`` namespace would be a destination of the previews' project."""
+    for env in permanent:
+        if env.namespace.startswith(NAMESPACE_PREFIX):
+            allowed = f"a namespace not starting with '{NAMESPACE_PREFIX}' (reserved for previews)"
+            raise ConfigError(env.name, [Problem("namespace", env.namespace, allowed)])
 
 
 def _shared(env: EnvironmentConfig, other: EnvironmentConfig) -> str:

@@ -11,6 +11,7 @@ from constructs import Construct
 from ..configuration.gitops import ArgoCdTarget, GitOpsConfig
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import APP, MANAGED_BY
+from ..configuration.previews import NAMESPACE_PREFIX
 from .manifest import Body, ChartPart
 
 MANIFEST_GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
@@ -27,16 +28,50 @@ def group_kind(body: Body) -> Kind:
     return (api_version.split("/")[0] if "/" in api_version else "", body["kind"])
 
 
-CLUSTER_SCOPED = {("", "Namespace")}
+NAMESPACE: Kind = ("", "Namespace")
 """The only cluster-scoped kind an environment emits."""
+NAMESPACED_KINDS: frozenset[Kind] = frozenset(
+    {
+        ("", "ConfigMap"),
+        ("", "LimitRange"),
+        ("", "ResourceQuota"),
+        ("", "Service"),
+        ("", "ServiceAccount"),
+        ("apps", "Deployment"),
+        ("autoscaling", "HorizontalPodAutoscaler"),
+        ("batch", "Job"),
+        ("bitnami.com", "SealedSecret"),
+        ("external-secrets.io", "ExternalSecret"),
+        ("gateway.envoyproxy.io", "BackendTrafficPolicy"),
+        ("gateway.networking.k8s.io", "HTTPRoute"),
+        ("keda.sh", "ScaledObject"),
+        ("monitoring.coreos.com", "PodMonitor"),
+        ("monitoring.coreos.com", "PrometheusRule"),
+        ("monitoring.coreos.com", "ServiceMonitor"),
+        ("networking.k8s.io", "Ingress"),
+        ("networking.k8s.io", "NetworkPolicy"),
+        ("policy", "PodDisruptionBudget"),
+        ("secrets-store.csi.x-k8s.io", "SecretProviderClass"),
+    }
+)
+"""Every namespaced kind an environment can emit, whatever its options (edge mode, secret source, scaling,
+tier). Both projects permit all of them, so a commit that switches an option needs no project change:
+the child Applications sync independently of ``dist/argocd/`` and would otherwise fail "not permitted
+in project" until the project's own sync. Kinds only an extension adds are permitted too (``extra_kinds``);
+those do change the project (docs/extending.md)."""
+SYNC_OPTIONS = ("ServerSideApply=true", "PruneLast=true", "FailOnSharedResource=true")
+"""``FailOnSharedResource``: a sync fails rather than take over an object another Application tracks."""
 
 
 class ArgoCdApplications(ChartPart):
     """The ``dist/argocd/`` objects.
 
-    - One ``AppProject`` per project named by an environment (``EnvironmentConfig.argocd``): its
-      environments' repository, clusters and namespaces, and exactly the kinds they emit (``kinds``,
-      derived from the synthesized objects), so an Application cannot deploy elsewhere or anything else.
+    - One ``AppProject`` per project named by an environment (``EnvironmentConfig.argocd``): this
+      repository, exactly its environments' (cluster, namespace) pairs and Namespace names, and the kinds
+      any option can emit (``NAMESPACED_KINDS``), so an Application cannot deploy elsewhere or anything
+      else. The previews' project admits only ``gorax-pr-*`` on development's cluster: allow rules only,
+      because each ``!`` destination of Argo CD is itself an allow rule for every other namespace
+      (``isDestinationMatched``, pkg/apis/application/v1alpha1/app_project_types.go, argo-cd v3.5.1).
     - One ``Application`` per permanent environment, to its own cluster (by Argo CD cluster name) and
       project. Sync is automated with pruning and server-side apply. Self-heal is on except in
       production, where an emergency ``kubectl`` fix must not be reverted under the on-call engineer.
@@ -57,7 +92,7 @@ class ArgoCdApplications(ChartPart):
         gitops: GitOpsConfig,
         environments: tuple[EnvironmentConfig, ...],
         previews: ArgoCdTarget,
-        kinds: dict[str, set[Kind]],
+        extra_kinds: dict[str, set[Kind]] | None = None,
     ) -> None:
         super().__init__(scope, id)
         destinations: dict[str, list[Body]] = {}
@@ -65,12 +100,11 @@ class ArgoCdApplications(ChartPart):
             destinations.setdefault(env.argocd.project, []).append(
                 {"name": env.argocd.cluster, "namespace": env.namespace}
             )
-        # Previews are namespaces gorax-<name> on development's cluster; never a permanent environment's namespace.
-        preview_destinations: list[Body] = [{"name": previews.cluster, "namespace": f"{APP}-*"}]
-        preview_destinations += [{"server": "*", "namespace": f"!{env.namespace}"} for env in environments]
-        destinations.setdefault(previews.project, []).extend(preview_destinations)
+        # Previews: namespaces gorax-pr-* on development's cluster (no permanent namespace matches it).
+        preview = {"name": previews.cluster, "namespace": f"{NAMESPACE_PREFIX}*"}
+        destinations.setdefault(previews.project, []).append(preview)
         for project, allowed in sorted(destinations.items()):
-            self.add_manifest(app_project(gitops, project, allowed, kinds.get(project, set())))
+            self.add_manifest(app_project(gitops, project, allowed, (extra_kinds or {}).get(project, set())))
         for env in environments:
             self.add_manifest(application(gitops, env))
         self.add_manifest(preview_application_set(gitops, previews))
@@ -89,7 +123,9 @@ def _kind_list(kinds: Iterable[Kind]) -> list[dict[str, str]]:
     return [{"group": group, "kind": kind} for group, kind in sorted(kinds)]
 
 
-def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body], kinds: set[Kind]) -> Body:
+def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body], extra_kinds: set[Kind]) -> Body:
+    # Namespaces by name (Argo CD 3.3+; filepath.Match patterns): only the destinations' own.
+    namespaces = sorted({d["namespace"] for d in destinations})
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AppProject",
@@ -98,8 +134,8 @@ def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body], kinds
             "description": f"Gorax environments from {gitops.repo_url}",
             "sourceRepos": [gitops.repo_url],
             "destinations": destinations,
-            "clusterResourceWhitelist": _kind_list(kinds & CLUSTER_SCOPED),
-            "namespaceResourceWhitelist": _kind_list(kinds - CLUSTER_SCOPED),
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace", "name": n} for n in namespaces],
+            "namespaceResourceWhitelist": _kind_list(NAMESPACED_KINDS | extra_kinds),
         },
     }
 
@@ -107,7 +143,7 @@ def app_project(gitops: GitOpsConfig, name: str, destinations: list[Body], kinds
 def _sync_policy(self_heal: bool) -> Body:
     return {
         "automated": {"prune": True, "selfHeal": self_heal},
-        "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+        "syncOptions": list(SYNC_OPTIONS),
         "retry": {"limit": RETRY_LIMIT, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
     }
 
@@ -182,57 +218,3 @@ def preview_application_set(gitops: GitOpsConfig, previews: ArgoCdTarget) -> Bod
             },
         },
     }
-
-
-HPA_HEALTH_KEY = "resource.customizations.health.autoscaling_HorizontalPodAutoscaler"
-HPA_HEALTH_LUA = """\
--- Gorax: an HPA that cannot read metrics or its scale target yet is Healthy, not Degraded.
--- gitops-engine's built-in check (pkg/health/health_hpa.go) marks FailedGetScale and every
--- FailedGet*Metric Degraded; both are normal right after a rollout (new pods have no metrics
--- yet) and on a first sync (the HPA is applied with its Deployment), and a Degraded HPA fails
--- the sync, whose retry runs the migration hook again. Configuration errors stay Degraded.
-local hs = {}
-local transient = {
-  FailedGetScale = true, FailedGetResourceMetric = true, FailedGetObjectMetric = true,
-  FailedGetPodsMetric = true, FailedGetExternalMetric = true, FailedComputeMetricsReplicas = true,
-}
-if obj.status == nil or obj.status.conditions == nil then
-  hs.status = "Progressing"
-  hs.message = "Waiting to Autoscale"
-  return hs
-end
-for _, condition in ipairs(obj.status.conditions) do
-  local broken = condition.reason == "FailedUpdateScale" or condition.reason == "InvalidSelector"
-  if condition.status == "False" and broken then
-    hs.status = "Degraded"
-    hs.message = condition.message
-    return hs
-  end
-end
-for _, condition in ipairs(obj.status.conditions) do
-  if transient[condition.reason] then
-    hs.status = "Healthy"
-    hs.message = "No metrics or scale target yet: " .. (condition.message or condition.reason)
-    return hs
-  end
-end
-hs.status = "Healthy"
-hs.message = "Autoscaling"
-return hs
-"""
-ARGOCD_CM_PATCH = "argocd-cm.hpa-health.patch.yaml"
-"""Written next to the Applications; not a ``*.k8s.yaml`` manifest, so no kustomization lists it and an
-app of apps over ``dist/argocd/`` never applies it (it would replace the platform's whole argocd-cm)."""
-
-
-def argocd_cm_patch(gitops: GitOpsConfig) -> str:
-    """The health override as a merge patch of the platform's ``argocd-cm`` (docs/gitops.md, "HPA health")."""
-    lua = "".join(f"    {line}\n" if line else "\n" for line in HPA_HEALTH_LUA.splitlines())
-    return (
-        "# Merge into the platform's argocd-cm; do not apply as a manifest (it is no object of this repo):\n"
-        f"#   kubectl patch configmap argocd-cm -n {gitops.argocd_namespace} --type merge \\\n"
-        f"#     --patch-file dist/argocd/{ARGOCD_CM_PATCH}\n"
-        "data:\n"
-        f"  {HPA_HEALTH_KEY}: |\n"
-        f"{lua}"
-    )

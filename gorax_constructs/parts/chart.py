@@ -27,8 +27,9 @@ class EnvironmentChart(ManifestChart):
     are off: names come from ``Naming`` and never from the construct path.
     Anything else added to the chart -- ``ApiObject``, cdk8s-plus-27, classes
     from ``imports/`` -- is part of its output too, and gets the environment's
-    namespace and labels (cdk8s's chart ``namespace``/``labels``) and its kind's
-    sync wave (docs/extending.md).
+    namespace and labels (cdk8s's chart ``namespace``/``labels``) and, unless it
+    has one, its kind's sync wave; all of them come in apply order
+    (docs/extending.md).
     """
 
     def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:

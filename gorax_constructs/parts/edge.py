@@ -190,7 +190,18 @@ class Edge(ChartPart):
         blocked: Body = {"matches": [{"path": {"type": "PathPrefix", "value": p}} for p in self.config.blocked_paths]}
         rule: Body = {
             "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-            "backendRefs": [{"name": self.api_service_name, "port": self.api_service_port}],
+            # With the values the API server defaults (group, kind, weight), written out: with ServerSideApply
+            # Argo CD's diff does not re-apply a CRD's schema defaults inside lists, so a route without them
+            # stays OutOfSync (tests/test_gateway_mode.py applies the vendored CRDs' defaults and compares).
+            "backendRefs": [
+                {
+                    "group": "",
+                    "kind": "Service",
+                    "name": self.api_service_name,
+                    "port": self.api_service_port,
+                    "weight": 1,
+                }
+            ],
             # Gateway API bounds the whole response; nginx's read timeout bounds the gap between two reads.
             "timeouts": {"request": f"{limits.read_timeout_seconds}s"},
         }
@@ -211,7 +222,7 @@ class Edge(ChartPart):
                 "kind": "HTTPRoute",
                 "metadata": self.naming.metadata(name),
                 "spec": {
-                    "parentRefs": [self.config.gateway.reference()],
+                    "parentRefs": [self.config.gateway.reference(self.config.listener(host.host))],
                     "hostnames": [host.host],
                     "rules": [blocked, rule],
                 },
@@ -222,7 +233,7 @@ class Edge(ChartPart):
         # (no multiplier), and there is no per-client connection limit.
         per_client = [
             {
-                "clientSelectors": [{"sourceCIDR": {"type": "Distinct", "value": cidr}}],
+                "clientSelectors": [{"sourceCIDR": {"type": "Distinct", "value": cidr, "invert": False}}],
                 "limit": {"requests": limits.requests_per_second, "unit": "Second"},
             }
             for cidr in ("0.0.0.0/0", "::/0")

@@ -17,10 +17,14 @@ RESOURCES = ("cpu", "memory")
 
 
 def pod_budget(objects: list[Body]) -> Iterator[tuple[int, Body]]:
-    """(most pods at once, pod template) for each workload of the chart.
+    """(most pods the quota charges at once, pod template) for each workload of the chart.
 
-    A Deployment's most is its HPA's ``maxReplicas`` plus the rolling update's ``maxSurge`` (an
-    update at full scale); the migration Job runs ``parallelism`` pods (default 1) at a time.
+    The quota charges a deleted pod until it is gone, up to twice its grace period (``QuotaV1Pod``,
+    kubernetes pkg/quota/v1/evaluator/core/pods.go): a worker draining for 300 s still counts. A
+    Deployment at its HPA's ``maxReplicas`` (N) rolls with at most N + ``maxSurge`` pods not terminating;
+    a second rollout that starts while the first one's N old pods terminate deletes N more: so
+    N + maxSurge + 2N (``tests/test_preview_quota.py`` simulates it). The migration Job runs
+    ``parallelism`` pods (default 1); the previous run's pods are finished, which the quota ignores.
     """
     maxima = {
         hpa["spec"]["scaleTargetRef"]["name"]: hpa["spec"]["maxReplicas"]
@@ -30,8 +34,9 @@ def pod_budget(objects: list[Body]) -> Iterator[tuple[int, Body]]:
     for obj in objects:
         if obj["kind"] == "Deployment":
             name = obj["metadata"]["name"]
+            most = maxima.get(name, obj["spec"].get("replicas", 1))
             surge = obj["spec"].get("strategy", {}).get("rollingUpdate", {}).get("maxSurge", 1)
-            yield maxima.get(name, obj["spec"].get("replicas", 1)) + surge, obj["spec"]["template"]
+            yield most + surge + 2 * most, obj["spec"]["template"]
         elif obj["kind"] == "Job":
             yield obj["spec"].get("parallelism", 1), obj["spec"]["template"]
 
@@ -51,7 +56,8 @@ class NamespaceQuota(ChartPart):
     cannot starve the others of the shared development cluster.
 
     Both are computed from the pods the chart already holds, so they always admit them: the quota is
-    the sum over workloads of (most pods at once x each container's requests and limits), the
+    the sum over workloads of (most pods charged at once, terminating ones included: ``pod_budget``
+    x each container's requests and limits), the
     LimitRange's ``max`` the largest container limits and its defaults the smallest container's
     values (for a pod started by hand without resources, which the quota would otherwise reject).
     Add it after the workloads.

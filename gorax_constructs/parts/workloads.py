@@ -285,7 +285,8 @@ def _scaled_object(
     metadata = naming.metadata(naming.name(component.name), component=component.name)
     # Switching an environment from our HPA to KEDA: the old HPA (same name) still exists when the
     # ScaledObject is applied, and KEDA's admission webhook refuses a second autoscaler for one Deployment.
-    # This annotation makes KEDA adopt it instead (KEDA docs, "Scaling Deployments": transfer-hpa-ownership).
+    # This annotation (with the HPA's name in advanced) lets the webhook admit it (scaledobject_webhook.go,
+    # KEDA v2.20.2); Argo CD then prunes the old HPA (PruneLast) and KEDA recreates it: no adoption.
     metadata["annotations"] = {"scaledobject.keda.sh/transfer-hpa-ownership": "true"}
     return {
         "apiVersion": "keda.sh/v1alpha1",

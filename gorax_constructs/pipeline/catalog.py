@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from ..configuration.errors import ConfigError, Problem
 from ..configuration.gitops import ArgoCdTarget, GitOpsConfig
 from ..configuration.model import EnvironmentConfig, check_unique
-from ..configuration.naming import APP
-from ..configuration.previews import Preview, load_previews, preview_environment, preview_target
+from ..configuration.previews import load_previews, preview_target
 from ..environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
 from .kustomize import ARGOCD_FOLDER
 
 PREVIEWS_FOLDER = "previews"
-PROBE = "probe"
 
 
 @dataclass(frozen=True)
@@ -34,11 +32,6 @@ class Catalog:
     def preview_target(self) -> ArgoCdTarget:
         """Where the ApplicationSet deploys previews (there may be none yet)."""
         return preview_target(self.development)
-
-    def preview_probe(self) -> EnvironmentConfig:
-        """A preview like any other, never written: what every preview emits, whether or not one exists,
-        so the previews' AppProject allows the right kinds before the first preview appears."""
-        return preview_environment(Preview(name=PROBE, owner=APP, expires="2000-01-01"), self.development)
 
     def environment_folders(self) -> list[str]:
         """Each environment's folder relative to the synth root: ``production``, ``previews/pr-123``, ..."""

@@ -14,10 +14,12 @@ import cdk8s
 from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
+from ..configuration.syncwaves import InvalidSyncWave
 from ..extensions import EXTENSIONS, Extension
-from ..parts.argocd import ARGOCD_CM_PATCH, ArgoCdApplications, Kind, argocd_cm_patch, group_kind
+from ..parts.argocd import NAMESPACE, NAMESPACED_KINDS, ArgoCdApplications, Kind, group_kind
 from ..parts.chart import EnvironmentChart
-from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name
+from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name, validation_errors
+from ..parts.ordering import OrderError
 from . import policies
 from .apivalues import problems as api_values
 from .catalog import PREVIEWS_FOLDER, Catalog
@@ -26,6 +28,10 @@ from .validation import document_errors
 from .yaml_format import stringify
 
 MANIFEST_SUFFIX = ".k8s.yaml"
+EXPORT_FILE = f"app{MANIFEST_SUFFIX}"
+"""The one file of an export (cdk8s's name for ``FILE_PER_APP``): ``cdk8s synth --stdout`` pipes every file of
+its folder to stdout at once (cdk8s-cli 2.207.60 lib/cli/cmds/synth.js, ``createReadStream(f).pipe``), so the
+chunks of several files interleave; one file is printed in order."""
 Body = dict[str, Any]
 
 
@@ -49,10 +55,15 @@ def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | N
     written YAML back would cost more than the whole synth (docs/performance.md).
     """
     try:
-        objects, errors = chart.synthesize()
-    except (DuplicateObject, UnknownObject) as error:
+        objects, nested = chart.synthesize()
+    except (DuplicateObject, UnknownObject, OrderError, InvalidSyncWave) as error:
         return [], [f"{folder}: {error.args[0]}"]
-    problems = [f"{folder}: {error}" for error in errors]
+    problems = [
+        f"{folder}: chart {path} is nested in this chart; its objects are its own and the synth writes one folder "
+        f"per environment, so they would be written nowhere: add its constructs to the chart {chart.path} itself "
+        "(a constructs.Construct groups them)"
+        for path in nested
+    ]
     problems += [
         f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}" for body in objects for error in document_errors(body)
     ]
@@ -90,20 +101,17 @@ class OutputTree:
         self.written.add(path)
         self._pending.append(self._writers.submit(_store, path, text.encode()))
 
-    def write_objects(self, objects: list[Body], folder: str, *, export: bool = False) -> None:
+    def write_objects(self, objects: list[Body], folder: str) -> None:
         """One file per object, named as ``App.synth()`` names them, plus the folder's kustomization.
 
-        ``export``: manifests only, each file a document that starts with ``---``, so the
-        files concatenated (what ``cdk8s synth --stdout`` prints) are one valid YAML stream.
         The YAML is written in Python (``yaml_format``): node's YAML library costs ~40 ms
         per environment, this ~2 ms.
         """
         names = []
         for body in objects:
             names.append(f"{file_name(body)}{MANIFEST_SUFFIX}")
-            self.write(f"{folder}/{names[-1]}", ("---\n" if export else "") + stringify(body))
-        if not export:
-            self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
+            self.write(f"{folder}/{names[-1]}", stringify(body))
+        self.write(f"{folder}/{KUSTOMIZATION}", kustomization(names))
 
     def finish(self) -> None:
         """Wait for the writes (re-raising the first failure), then delete everything under the root
@@ -151,12 +159,13 @@ def synth_catalog(
     export: bool = False,
 ) -> list[ChartOutput]:
     """Synthesize every environment and the Argo CD Applications into ``outdir``, each folder
-    with its kustomization.yaml (manifests only with ``export``), and remove whatever else
-    ``outdir`` held.
+    with its kustomization.yaml, and remove whatever else ``outdir`` held. With ``export``, one
+    file instead (``EXPORT_FILE``): every folder's manifests, one after the other, each in apply order.
 
     ``extensions`` are called with the chart of the environment they are registered for.
     Returns every folder's objects, permanent environments first. Raises ``InvalidOutput``
-    when any object fails validation or a policy.
+    when any object fails validation or a policy, or when the app holds a chart that would be
+    written nowhere.
     """
     unknown = sorted(set(extensions) - {env.name for env in (*catalog.permanent, *catalog.previews)})
     if unknown:
@@ -167,6 +176,7 @@ def synth_catalog(
     output = OutputTree(outdir)
     outputs: list[ChartOutput] = []
     problems: list[str] = []
+    written: dict[str, ManifestChart] = {}
 
     def emit(chart: ManifestChart, folder: str, env: EnvironmentConfig | None) -> None:
         if env is not None:
@@ -174,21 +184,21 @@ def synth_catalog(
                 extend(chart)
         objects, chart_problems_ = chart_problems(chart, folder, env)
         problems.extend(chart_problems_)
-        output.write_objects(objects, folder, export=export)
+        if not export:
+            output.write_objects(objects, folder)
         outputs.append(ChartOutput(folder, objects, env))
+        written[folder] = chart
 
     for env in catalog.permanent:
         emit(EnvironmentChart(app, env), env.name, env)
     for env in catalog.previews:
         emit(EnvironmentChart(previews, env), f"{PREVIEWS_FOLDER}/{env.name}", env)
-    # Each AppProject allows exactly the kinds its environments emit; the previews' project also those of a
-    # preview built in an App of its own and never written, so the kinds are right before the first preview.
-    probe = EnvironmentChart(cdk8s.App(), catalog.preview_probe())
-    kinds: dict[str, set[Kind]] = {catalog.preview_target.project: {group_kind(body) for body in probe.to_json()}}
+    # The AppProjects permit every kind any option emits (parts/argocd.py), and what extensions add.
+    extra_kinds: dict[str, set[Kind]] = {}
     for chart_output in outputs:
         if chart_output.env is not None:
-            project = kinds.setdefault(chart_output.env.argocd.project, set())
-            project.update(group_kind(body) for body in chart_output.objects)
+            emitted = {group_kind(body) for body in chart_output.objects} - {NAMESPACE, *NAMESPACED_KINDS}
+            extra_kinds.setdefault(chart_output.env.argocd.project, set()).update(emitted)
     argocd = ManifestChart(app, ARGOCD_FOLDER)
     ArgoCdApplications(
         argocd,
@@ -196,12 +206,33 @@ def synth_catalog(
         gitops=catalog.gitops,
         environments=catalog.permanent,
         previews=catalog.preview_target,
-        kinds=kinds,
+        extra_kinds=extra_kinds,
     )
     emit(argocd, ARGOCD_FOLDER, None)
-    if not export:
-        output.write(f"{ARGOCD_FOLDER}/{ARGOCD_CM_PATCH}", argocd_cm_patch(catalog.gitops))
+    problems += unwritten_charts(app, previews, written)
+    problems += [f"{_folder_of(path, written)}{path}: {message}" for path, message in validation_errors(argocd)]
+    if export:
+        output.write(EXPORT_FILE, "".join(f"---\n{stringify(body)}" for out in outputs for body in out.objects))
     output.finish()
     if problems:
         raise InvalidOutput("\n".join(problems))
     return outputs
+
+
+def unwritten_charts(app: cdk8s.App, previews: Folder, written: Mapping[str, ManifestChart]) -> list[str]:
+    """A problem for each construct at the app's top level (or in ``previews/``) that the synth does not
+    write: an extension's ``cdk8s.Chart(app, ...)``, even one an environment's chart depends on, has no folder."""
+    charts = set(map(id, written.values()))
+    strays = [c for c in (*app.node.children, *previews.node.children) if c is not previews and id(c) not in charts]
+    return [
+        f"{c.node.path}: {'a chart' if isinstance(c, cdk8s.Chart) else 'a construct'} that no folder of dist/ holds "
+        "(the synth writes one folder per environment and one for Argo CD): add its constructs to an environment's "
+        "chart in gorax_constructs/extensions.py"
+        for c in strays
+    ]
+
+
+def _folder_of(path: str, written: Mapping[str, ManifestChart]) -> str:
+    """``<folder>: `` for the chart folder a construct path is in, or nothing."""
+    folder = next((f for f in written if path == f or path.startswith(f"{f}/")), None)
+    return f"{folder}: " if folder else ""
