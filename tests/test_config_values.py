@@ -138,3 +138,14 @@ def test_configuration_mistakes_name_their_file_in_a_synth(tmp_path):
     (project / "images.yaml").write_bytes(b"\xff\xfe" + "production: {}".encode("utf-16-le"))
     done = subprocess.run([".venv/bin/python", "main.py"], cwd=project, env=env, capture_output=True, text=True)
     assert done.stderr.splitlines()[-1] == "images.yaml: not UTF-8 text (byte 1): save it as UTF-8"
+
+
+def test_argo_cds_namespace_is_refused_for_an_environment(monkeypatch):
+    from gorax_constructs.environments import ENVIRONMENTS
+    from gorax_constructs.pipeline import catalog
+
+    taken = ENVIRONMENTS[0].namespace
+    gitops = GitOpsConfig(repo_url="https://git.example.test/r.git", argocd_namespace=taken)
+    monkeypatch.setattr(catalog, "GITOPS", gitops)
+    with pytest.raises(ConfigError, match=rf"namespace = '{taken}' is not allowed: not Argo CD's namespace"):
+        catalog.load_catalog()
