@@ -27,6 +27,7 @@ from gorax_constructs.configuration.model import (
     QueueDepth,
     Resources,
 )
+from gorax_constructs.configuration.monitoring import ApplicationMetrics
 from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.configuration.secrets import KEYS, CsiSecretStore, ExistingSecret, ExternalSecrets, SealedSecrets
 from gorax_constructs.environments import BASE
@@ -167,8 +168,11 @@ AWS = _option(
     ),
     secrets=CsiSecretStore(provider="aws", objects=tuple((k, f"gorax/opt-aws/{k}") for k in KEYS)),
     worker=with_queue("prometheus-adapter", 10),
+    # A build whose worker serves /metrics with gorax_queue_depth: the PodMonitor and the queue alerts.
+    monitoring=replace(STAGING.monitoring, application_metrics=ApplicationMetrics(worker=True, queue_depth=True)),
 )
-"""AWS Secrets Manager through the CSI driver with IRSA; HPA on an External metric from Prometheus Adapter."""
+"""AWS Secrets Manager through the CSI driver with IRSA; HPA on an External metric from Prometheus Adapter, fed by
+a build that exports the queue depth (its worker scraped)."""
 
 GCP = _option(
     "opt-gcp",

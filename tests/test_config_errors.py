@@ -194,7 +194,11 @@ def test_bad_alert_threshold(field, value):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("http_requests_per_second", 0), ("workflow_executions_per_second", -0.1), ("step_executions_per_second", "1")],
+    [
+        ("http_requests_per_second", 0),
+        ("workflow_executions_per_second", -0.1),
+        ("workflow_executions_per_second", "1"),
+    ],
 )
 def test_ratio_alerts_need_a_positive_traffic_floor(field, value):
     floor = replace(STAGING.monitoring.min_traffic, **{field: value})

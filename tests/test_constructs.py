@@ -29,6 +29,7 @@ from gorax_constructs.parts.telemetry import tracing_env
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
 
+from . import fixture_catalog as fixture
 from .fixture_catalog import PERMANENT as ENVIRONMENTS
 from .fixture_catalog import PRODUCTION
 
@@ -125,3 +126,15 @@ def test_validations_on_a_part_fail_the_synth(tmp_path):
     env = PRODUCTION.name
     with pytest.raises(InvalidOutput, match=f"{env}: {env}/worker: refused by a test validation"):
         synth_catalog(Catalog(permanent=ENVIRONMENTS, previews=()), tmp_path, extensions={env: (refuse,)})
+
+
+def test_an_environment_chart_takes_an_id_like_any_cdk8s_chart(app):
+    """``EnvironmentChart(scope, id, env)`` for an app of one's own; ``(scope, env)`` names it after the env."""
+    named = EnvironmentChart(app, "gorax-staging-eu", fixture.STAGING)
+    default = EnvironmentChart(cdk8s.App(), fixture.STAGING)
+    assert (named.node.id, default.node.id) == ("gorax-staging-eu", fixture.STAGING.name)
+    assert Cdk8sTesting.synth(named) == Cdk8sTesting.synth(default)
+    with pytest.raises(TypeError, match="needs an EnvironmentConfig"):
+        EnvironmentChart(app, "no-env")
+    with pytest.raises(TypeError, match="not both"):
+        EnvironmentChart(app, fixture.STAGING, fixture.STAGING)

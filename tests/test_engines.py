@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from gorax_constructs.configuration.edge import UNTRUSTED_ISSUERS, IssuedTls, WildcardTls
+from gorax_constructs.configuration.edge import CLUSTER_ISSUER, UNTRUSTED_ISSUERS, IssuedTls, WildcardTls
 from gorax_constructs.configuration.errors import ConfigError
 from gorax_constructs.configuration.gitops import ArgoCdTarget
 from gorax_constructs.configuration.previews import PREVIEW_PROJECT, Preview, preview_environment
@@ -28,7 +28,6 @@ from gorax_constructs.parts.argocd import (
     RETRY_LIMIT,
     group_kind,
 )
-from gorax_constructs.parts.edge import CLUSTER_ISSUER
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
 from gorax_constructs.pipeline.validation import custom_resource_errors
 

@@ -109,3 +109,39 @@ def test_imports_go_one_way_and_have_no_cycles():
 
     for module in graph:
         visit(module, ())
+
+
+def test_type_checkers_see_every_construct_with_its_real_type():
+    """The constructs load lazily at run time; under TYPE_CHECKING the package imports each one, so a type
+    checker sees ``EnvironmentChart`` as the class, not ``Any``."""
+    import ast
+
+    import gorax_constructs
+    from gorax_constructs import parts
+
+    module = ast.parse((REPO / "gorax_constructs" / "__init__.py").read_text())
+    checked = {
+        alias.asname or alias.name
+        for statement in module.body
+        if isinstance(statement, ast.If) and getattr(statement.test, "id", "") == "TYPE_CHECKING"
+        for node in statement.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert checked == set(gorax_constructs._PARTS) == set(parts.__all__)
+    for name in parts.__all__:
+        assert getattr(gorax_constructs, name) is getattr(parts, name)
+
+
+def test_every_settings_type_is_exported_from_the_package():
+    """A user writes any setting with the package's names alone (docs/common-tasks.md, "Switching an option"):
+    every section type reachable from EnvironmentConfig, each option of a union included."""
+    import gorax_constructs
+    from gorax_constructs import configuration
+    from gorax_constructs.configuration.fieldtypes import sections
+    from gorax_constructs.configuration.model import EnvironmentConfig
+
+    types = {cls.__name__ for _, cls in sections(EnvironmentConfig)}
+    assert {"SealedSecrets", "CsiSecretStore", "AwsIrsa", "QueueDepth"} <= types, "sections() reaches the options"
+    assert types - set(configuration.__all__) == set()
+    assert set(configuration.__all__) <= set(gorax_constructs.__all__)

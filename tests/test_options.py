@@ -211,14 +211,17 @@ def test_keda_owns_the_worker_hpa(options_synthesized):
         (trigger,) = [t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus"]
         assert trigger["metadata"]["query"] == f'max(gorax_queue_depth{{namespace="{env.namespace}",queue="default"}})'
         assert trigger["metadata"]["threshold"] == str(env.worker.autoscaling.queue_depth.target_per_worker)
-        # The alert and the PDB still follow the configured minimum.
+        # The availability alerts read the Deployment KEDA scales; the PDB follows the configured minimum.
         (rule,) = [
             r
             for g in output.of_kind("PrometheusRule")[0]["spec"]["groups"]
             for r in g["rules"]
-            if r.get("alert") == "LowWorkerCount"
+            if r.get("alert") == "WorkerPodsUnavailable"
         ]
-        assert rule["expr"].endswith(f"< {scaled['spec']['minReplicaCount']}")
+        assert (
+            f'kube_deployment_spec_replicas{{namespace="{env.namespace}",deployment="{naming.name("worker")}"}}'
+            in (rule["expr"])
+        )
         pdb = output.get("PodDisruptionBudget", naming.name("worker", "pdb"))
         assert pdb["spec"]["maxUnavailable"] >= 1
 

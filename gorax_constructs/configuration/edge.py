@@ -31,6 +31,8 @@ EDGE_MODES: tuple[EdgeMode, ...] = ("ingress-nginx", "gateway-api")
 MAX_CONNECT_TIMEOUT_SECONDS = 75
 MAX_TIMEOUT_SECONDS = 3600
 UNTRUSTED_ISSUERS = frozenset({"letsencrypt-staging"})
+CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+"""The annotation cert-manager's ingress-shim reads on an Ingress."""
 """ClusterIssuers whose certificates no browser or webhook sender trusts (Let's Encrypt's staging CA):
 refused for a publicly served host. ingress-nginx sends HSTS by default, so nobody can click through."""
 BLOCKED_PATHS = ("/metrics", "/health")

@@ -33,10 +33,10 @@ def duration_ms(value: str) -> int:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertThresholds:
-    """Alert thresholds an environment may change; defaults are the upstream alert set's.
+    """Alert thresholds an environment may change; defaults are the upstream alert set's where it has one.
 
-    The minimum worker count and the memory threshold are not here: they follow
-    the environment's worker ``min_replicas`` and the containers' memory limits.
+    The memory threshold is a share of each container's memory limit, the database pool's of
+    ``database.max_open_conns``: both follow the environment's sizes.
     """
 
     workflow_failure_ratio_warning: float = 0.1
@@ -47,9 +47,10 @@ class AlertThresholds:
     http_5xx_ratio: float = 0.05
     http_p95_seconds: float = 2
     http_requests_per_second: float = 1000
-    step_failure_ratio: float = 0.15
-    http_action_failures_per_second: float = 0.5
     memory_limit_ratio: float = 0.9
+    cpu_throttled_ratio: float = 0.25
+    """kube-prometheus's ``CPUThrottlingHigh`` default: a quarter of the CFS periods throttled."""
+    db_pool_in_use_ratio: float = 0.9
 
     def problems(self) -> Iterator[Problem]:
         for item in fields(self):
@@ -77,19 +78,43 @@ class MinimumTraffic:
     """The least traffic, in events per second over the rules' 5-minute window, below which a ratio
     alert stays silent: one failed request out of two is a 50 % error rate, and means nothing.
 
-    Defaults: 1 request/s is 300 API requests in the window (a 5 % error rate is then at least 15
-    failures); 0.1 execution/s is 30 workflow executions, or 30 step executions of one step type.
+    Defaults: 1 request/s is 300 requests at the edge in the window (a 5 % error rate is then at least
+    15 failures; the latency alert needs it too); 0.1 execution/s is 30 workflow executions.
     """
 
     http_requests_per_second: float = 1
     workflow_executions_per_second: float = 0.1
-    step_executions_per_second: float = 0.1
 
     def problems(self) -> Iterator[Problem]:
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 yield Problem(item.name, value, "a positive rate in events per second, such as 0.1 or 1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationMetrics:
+    """Which application series the Gorax binaries of this environment serve.
+
+    The defaults are what the released binaries do: the API serves ``/metrics`` (workflow executions
+    it runs, database pool and queries); the worker serves none (its only HTTP server is the health
+    server); nothing records ``gorax_queue_depth``. Alerts, monitors and panels on a series exist only
+    where it is served. Set ``worker`` or ``queue_depth`` for a build that exports them.
+    """
+
+    api: bool = True
+    worker: bool = False
+    queue_depth: bool = False
+
+    def problems(self) -> Iterator[Problem]:
+        for item in fields(self):
+            if not isinstance(getattr(self, item.name), bool):
+                yield Problem(item.name, getattr(self, item.name), "True or False")
+        if self.queue_depth and not (self.api or self.worker):
+            yield Problem("queue_depth", self.queue_depth, "False while neither api nor worker serves metrics")
+
+
+EDGE_NAMESPACE_LABELS = ("exported_namespace", "namespace")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +130,11 @@ class MonitoringConfig:
         min_traffic: the traffic every ratio alert needs before it may fire (see ``MinimumTraffic``).
         preview_monitoring: this environment's chart also carries the one dashboard and the one
             rule set for every preview (development's; see ``observability.PreviewMonitoring``).
+        application_metrics: which Gorax series the binaries serve (see ``ApplicationMetrics``).
+        edge_namespace_label: the label of ingress-nginx's request metrics holding the Ingress's
+            namespace. The controller exports it as ``namespace``; scraped by the chart's ServiceMonitor
+            (``honorLabels`` unset, its default) Prometheus keeps its own target label ``namespace`` and
+            renames the exported one ``exported_namespace`` (default). ``namespace`` with honorLabels.
     """
 
     scrape_interval: str = "30s"
@@ -113,6 +143,8 @@ class MonitoringConfig:
     thresholds: AlertThresholds = field(default_factory=AlertThresholds)
     min_traffic: MinimumTraffic = field(default_factory=MinimumTraffic)
     preview_monitoring: bool = False
+    application_metrics: ApplicationMetrics = field(default_factory=ApplicationMetrics)
+    edge_namespace_label: str = "exported_namespace"
 
     def problems(self) -> Iterator[Problem]:
         valid = True
@@ -129,5 +161,8 @@ class MonitoringConfig:
                 yield Problem("prometheus_labels", pair, "(label name, label value) pairs valid in Kubernetes")
         yield from (p.under("thresholds") for p in self.thresholds.problems())
         yield from (p.under("min_traffic") for p in self.min_traffic.problems())
+        yield from (p.under("application_metrics") for p in self.application_metrics.problems())
+        if self.edge_namespace_label not in EDGE_NAMESPACE_LABELS:
+            yield Problem("edge_namespace_label", self.edge_namespace_label, " or ".join(EDGE_NAMESPACE_LABELS))
         if not isinstance(self.preview_monitoring, bool):
             yield Problem("preview_monitoring", self.preview_monitoring, "True or False")

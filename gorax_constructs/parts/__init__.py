@@ -6,10 +6,12 @@ from .appconfig import AppConfig
 from .argocd import ArgoCdApplications
 from .chart import EnvironmentChart
 from .edge import Edge
+from .manifest import ChartPart, ManifestChart
 from .migration import MigrationJob
 from .network import NetworkPolicies
 from .observability import Observability
 from .platform import Platform
+from .quota import NamespaceQuota
 from .secrets import Secrets
 from .workloads import ApiService, WorkerPool
 
@@ -17,9 +19,12 @@ __all__ = [
     "ApiService",
     "AppConfig",
     "ArgoCdApplications",
+    "ChartPart",
     "Edge",
     "EnvironmentChart",
+    "ManifestChart",
     "MigrationJob",
+    "NamespaceQuota",
     "NetworkPolicies",
     "Observability",
     "Platform",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from constructs import Construct
 
 from ..configuration.model import EnvironmentConfig
@@ -32,9 +34,26 @@ class EnvironmentChart(ManifestChart):
     (docs/extending.md).
     """
 
-    def __init__(self, scope: Construct, env: EnvironmentConfig) -> None:
+    @overload
+    def __init__(self, scope: Construct, env: EnvironmentConfig, /) -> None: ...
+    @overload
+    def __init__(self, scope: Construct, id: str, env: EnvironmentConfig, /) -> None: ...
+
+    def __init__(
+        self, scope: Construct, id_or_env: str | EnvironmentConfig, env: EnvironmentConfig | None = None, /
+    ) -> None:
+        """``EnvironmentChart(scope, env)`` takes the environment's name as its construct id (what the pipeline
+        does); ``EnvironmentChart(scope, id, env)`` is the usual cdk8s form, for an app of your own."""
+        if isinstance(id_or_env, EnvironmentConfig):
+            if env is not None:
+                raise TypeError("EnvironmentChart(scope, env) or EnvironmentChart(scope, id, env), not both")
+            construct_id, env = id_or_env.name, id_or_env
+        elif isinstance(env, EnvironmentConfig):
+            construct_id = id_or_env
+        else:
+            raise TypeError("EnvironmentChart(scope, id, env) needs an EnvironmentConfig as env")
         naming = Naming(env)
-        super().__init__(scope, env.name, namespace=env.namespace, labels=naming.labels())
+        super().__init__(scope, construct_id, namespace=env.namespace, labels=naming.labels())
         self.env = env
         self.naming = naming
         self.platform = Platform(self, "platform", naming=naming)

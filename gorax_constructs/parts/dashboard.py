@@ -10,8 +10,11 @@ Two kinds of dashboard, from the same panels:
 * one per permanent environment (uid ``gorax-<environment>``), every query
   scoped to its namespace;
 * one for all previews (uid ``gorax-previews``), with a ``namespace`` variable
-  listing the namespaces whose targets carry ``tier="preview"``: 100 previews
-  are one entry in Grafana's list, not 100.
+  listing the namespaces holding a preview's ResourceQuota: 100 previews are one
+  entry in Grafana's list, not 100.
+
+The queries are the alerts' own building blocks (``alert_scope.Scope``): traffic is the edge's,
+availability kube-state-metrics', and application panels exist only where the binaries serve them.
 
 Panel ids are assigned in order and the JSON has sorted keys, so it is byte-stable.
 """
@@ -26,7 +29,8 @@ from grafana_foundation_sdk.builders import prometheus, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh, VariableSort
 
-from .alerts import API_JOB, PREVIEW_SELECTOR, WORKER_JOB
+from ..configuration.naming import APP
+from .alert_scope import PREVIEW_QUOTA, Scope
 
 if TYPE_CHECKING:
     from ..configuration.model import EnvironmentConfig
@@ -36,76 +40,44 @@ NAMESPACE_VARIABLE = "namespace"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid=f"${{{DATASOURCE_VARIABLE}}}")
 WIDTH, HEIGHT = 8, 8
 PREVIEWS_UID = "gorax-previews"
-PREVIEW_NAMESPACES = f'label_values(up{{{PREVIEW_SELECTOR},job="{API_JOB}"}}, namespace)'
-"""The preview namespaces Prometheus scrapes now: a preview is listed while its API target is."""
+PREVIEW_NAMESPACES = f"label_values({PREVIEW_QUOTA}, namespace)"
+"""The preview namespaces, as the rules know them: those with a preview's ResourceQuota."""
+Panel = tuple[str, str, list[tuple[str, str]]]
 
 
-def _panels(ns: str, min_workers: int) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """(title, unit, [(legend, PromQL)]) of every panel, in reading order; ``ns`` is the namespace matcher."""
-    api = f'{ns},job="{API_JOB}"'
-    runs = f"gorax_workflow_executions_total{{{ns}}}"
-    pod_cpu = f'container_cpu_usage_seconds_total{{{ns},container!="",container!="POD"}}'
-    pod_memory = f'container_memory_working_set_bytes{{{ns},container!="",container!="POD"}}'
+def _panels(env: EnvironmentConfig, s: Scope) -> list[Panel]:
+    """(title, unit, [(legend, PromQL)]) of every panel, in reading order, in the scope ``s`` of one namespace.
+
+    Traffic is the edge's (``Scope.edge_rate``, the series the alerts read): it never holds the kubelet's
+    probes nor ``/metrics``. Application panels only where the binaries serve the series.
+    """
+    served = env.monitoring.application_metrics
+    ns = s.namespace
+    runs = s("gorax_workflow_executions_total")
+    failed = s("gorax_workflow_executions_total", 'status="failed"')
+    pod_cpu = s.kube("container_cpu_usage_seconds_total", 'container!="",container!="POD"')
+    pod_memory = s.kube("container_memory_working_set_bytes", 'container!="",container!="POD"')
     requests = "kube_pod_container_resource_requests{{{ns},resource={resource!r}}}"
-    return [
+    panels: list[Panel] = [
+        ("Requests at the edge", "reqps", [("requests", s.edge_rate()), ("5xx", s.edge_rate(errors=True))]),
+        ("5xx ratio at the edge", "percentunit", [("5xx", f"{s.edge_rate(errors=True)} / {s.edge_rate()}")]),
+        ("p95 latency at the edge", "s", [("p95", s.edge_p95())]),
         (
-            "API request rate",
-            "reqps",
-            [("{{status}}", f"sum by (status) (rate(gorax_http_requests_total{{{api}}}[5m]))")],
-        ),
-        (
-            "API 5xx ratio",
-            "percentunit",
-            [
-                (
-                    "5xx",
-                    f'sum(rate(gorax_http_requests_total{{{api},status=~"5.."}}[5m])) '
-                    f"/ sum(rate(gorax_http_requests_total{{{api}}}[5m]))",
-                )
-            ],
-        ),
-        (
-            "API p95 latency",
-            "s",
-            [
-                (
-                    "p95",
-                    "histogram_quantile(0.95, sum by (le) "
-                    f"(rate(gorax_http_request_duration_seconds_bucket{{{api}}}[5m])))",
-                )
-            ],
-        ),
-        ("Workflow executions", "ops", [("{{status}}", f"sum by (status) (rate({runs}[5m]))")]),
-        (
-            "Workflow failure ratio",
-            "percentunit",
-            [
-                (
-                    "failed",
-                    f'sum(rate(gorax_workflow_executions_total{{{ns},status="failed"}}[5m])) / sum(rate({runs}[5m]))',
-                )
-            ],
-        ),
-        (
-            "Workflow p95 duration",
-            "s",
-            [
-                (
-                    "p95",
-                    "histogram_quantile(0.95, sum by (le) "
-                    f"(rate(gorax_workflow_execution_duration_seconds_bucket{{{ns}}}[5m])))",
-                )
-            ],
-        ),
-        ("Queue depth", "short", [("{{queue}}", f"max by (queue) (gorax_queue_depth{{{ns}}})")]),
-        (
-            "Active workers",
+            "Available pods",
             "short",
             [
-                ("active", f"sum(gorax_active_workers{{{ns}}})"),
-                ("minimum", f"vector({min_workers})"),
-                ("worker targets up", f'sum(up{{{ns},job="{WORKER_JOB}"}})'),
+                (f"{component} {what}", s.sum(s.kube(metric, f'deployment=~".+-{APP}-{component}"')))
+                for component in ("api", "worker")
+                for what, metric in (
+                    ("available", "kube_deployment_status_replicas_available"),
+                    ("desired", "kube_deployment_spec_replicas"),
+                )
             ],
+        ),
+        (
+            "Container restarts (15m)",
+            "short",
+            [("{{pod}}", f"sum by (pod) (increase({s.kube('kube_pod_container_status_restarts_total')}[15m]))")],
         ),
         (
             "Pod CPU against requests",
@@ -130,9 +102,34 @@ def _panels(ns: str, min_workers: int) -> list[tuple[str, str, list[tuple[str, s
             ],
         ),
     ]
+    if served.api:
+        panels += [
+            ("Workflow executions (API)", "ops", [("{{status}}", f"sum by (status) (rate({runs}[5m]))")]),
+            (
+                "Workflow failure ratio (API)",
+                "percentunit",
+                [
+                    (
+                        "failed",
+                        f"sum(rate({failed}[5m])) / sum(rate({runs}[5m]))",
+                    )
+                ],
+            ),
+            (
+                "Database connections in use (API)",
+                "short",
+                [
+                    ("{{pod}}", f"sum by (pod) ({s('gorax_db_connections_in_use')})"),
+                    ("maximum per pod", f"vector({env.database.max_open_conns})"),
+                ],
+            ),
+        ]
+    if served.queue_depth:
+        panels.append(("Queue depth", "short", [("{{queue}}", f"max by (queue) ({s('gorax_queue_depth')})")]))
+    return panels
 
 
-def _build(uid: str, title: str, tags: list[str], ns: str, min_workers: int, previews: bool) -> dict[str, Any]:
+def _build(uid: str, title: str, tags: list[str], panels: list[Panel], previews: bool) -> dict[str, Any]:
     """The dashboard model, three panels to a row (the SDK places them: 24 columns, 8 each)."""
     builder = (
         gd.Dashboard(title)
@@ -153,7 +150,7 @@ def _build(uid: str, title: str, tags: list[str], ns: str, min_workers: int, pre
             .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
             .sort(VariableSort.ALPHABETICAL_ASC)
         )
-    for index, (panel_title, unit, queries) in enumerate(_panels(ns, min_workers)):
+    for index, (panel_title, unit, queries) in enumerate(panels):
         panel = (
             timeseries.Panel()
             .id(index + 1)
@@ -173,16 +170,15 @@ def _build(uid: str, title: str, tags: list[str], ns: str, min_workers: int, pre
 
 def dashboard(env: EnvironmentConfig) -> dict[str, Any]:
     """The dashboard of one permanent environment, every query scoped to its namespace."""
-    ns = f'namespace="{env.namespace}"'
     uid = f"gorax-{env.name}"[:40]
-    return _build(uid, f"Gorax {env.name}", ["gorax", env.name], ns, env.worker.autoscaling.min_replicas, False)
+    return _build(uid, f"Gorax {env.name}", ["gorax", env.name], _panels(env, Scope(env)), False)
 
 
 def preview_dashboard(development: EnvironmentConfig) -> dict[str, Any]:
     """The one dashboard of every preview: pick the preview's namespace (``gorax-<preview>``) at the top."""
-    ns = f'namespace="${NAMESPACE_VARIABLE}"'
-    min_workers = development.worker.autoscaling.min_replicas
-    return _build(PREVIEWS_UID, "Gorax previews", ["gorax", "preview"], ns, min_workers, True)
+    scope = Scope(development, namespace=f"${NAMESPACE_VARIABLE}")
+    panels = _panels(development, scope)
+    return _build(PREVIEWS_UID, "Gorax previews", ["gorax", "preview"], panels, True)
 
 
 def dashboard_json(model: dict[str, Any]) -> str:

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from ..configuration.edge import EdgeConfig, HostEdge, IssuedTls, WildcardTls
+from ..configuration.edge import CLUSTER_ISSUER, EdgeConfig, HostEdge, IssuedTls, WildcardTls
 from ..configuration.naming import API, API_SERVICE_PORT, NGINX
 from .manifest import Body, ChartPart
 
-CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
 EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 if TYPE_CHECKING:

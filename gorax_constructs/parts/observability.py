@@ -1,6 +1,6 @@
 """Scraping, alerting and the dashboard of one environment, for prometheus-operator and Grafana.
 
-A preview ships only its two monitors: its series carry ``tier="preview"``,
+A preview ships only its monitors: its series carry ``tier="preview"``,
 and the environment whose ``monitoring.preview_monitoring`` is set
 (development) carries the one dashboard and the one rule set of all previews.
 """
@@ -24,7 +24,9 @@ TIER_LABEL = "tier"
 class Observability(ChartPart):
     """ServiceMonitor (API), PodMonitor (workers), PrometheusRule and the Grafana dashboard ConfigMap.
 
-    The API is scraped through its Service (``naming.selector("api")``, port
+    A monitor exists only for a component that serves ``/metrics`` (``monitoring.application_metrics``):
+    the released worker serves none (its port 8081 is the health server), and scraping it would only
+    record ``up == 0`` forever. The API is scraped through its Service (``naming.selector("api")``, port
     ``http``, ``/metrics``). The workers are scraped with a PodMonitor on their
     container port ``metrics`` (8081): they serve no traffic, so a headless
     Service would exist only for scraping, be one more object per environment,
@@ -65,30 +67,33 @@ class Observability(ChartPart):
             }
 
         namespaces = {"matchNames": [env.namespace]}
-        self.add_manifest(
-            {
-                "apiVersion": MONITORING_API,
-                "kind": "ServiceMonitor",
-                "metadata": metadata(naming.name(API.name), API.name, selected_by),
-                "spec": {
-                    "selector": {"matchLabels": naming.selector(API.name)},
-                    "namespaceSelector": namespaces,
-                    "endpoints": [endpoint(API.port_name, API_JOB)],
+        served = monitoring.application_metrics
+        if served.api:
+            self.add_manifest(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "ServiceMonitor",
+                    "metadata": metadata(naming.name(API.name), API.name, selected_by),
+                    "spec": {
+                        "selector": {"matchLabels": naming.selector(API.name)},
+                        "namespaceSelector": namespaces,
+                        "endpoints": [endpoint(API.port_name, API_JOB)],
+                    },
                 },
-            },
-        )
-        self.add_manifest(
-            {
-                "apiVersion": MONITORING_API,
-                "kind": "PodMonitor",
-                "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
-                "spec": {
-                    "selector": {"matchLabels": naming.selector(WORKER.name)},
-                    "namespaceSelector": namespaces,
-                    "podMetricsEndpoints": [endpoint(WORKER.port_name, WORKER_JOB)],
+            )
+        if served.worker:
+            self.add_manifest(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "PodMonitor",
+                    "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
+                    "spec": {
+                        "selector": {"matchLabels": naming.selector(WORKER.name)},
+                        "namespaceSelector": namespaces,
+                        "podMetricsEndpoints": [endpoint(WORKER.port_name, WORKER_JOB)],
+                    },
                 },
-            },
-        )
+            )
         if env.preview:
             return
         self.add_manifest(

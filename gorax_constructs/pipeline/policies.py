@@ -10,7 +10,7 @@ start; here it fails the synth with what to set instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..configuration.model import EnvironmentConfig
@@ -44,8 +44,10 @@ def pod_template(obj: Body) -> Body | None:
     return None
 
 
-def selector_matches(selector: Body, labels: dict[str, str]) -> bool:
-    """A metav1.LabelSelector (matchLabels and matchExpressions) against a label set; ``{}`` matches everything."""
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A metav1.LabelSelector (matchLabels and matchExpressions) against a label set; ``{}`` or no selector
+    matches everything."""
+    selector = selector or {}
     for key, value in (selector.get("matchLabels") or {}).items():
         if labels.get(key) != value:
             return False
