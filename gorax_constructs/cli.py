@@ -243,12 +243,11 @@ def image_set(args: argparse.Namespace) -> int:
 
 
 def synth(args: argparse.Namespace) -> int:
-    """What ``make synth`` runs: ``main.py``, in this process."""
-    os.chdir(REPOSITORY)
-    sys.path.insert(0, str(REPOSITORY))
-    import main
+    """What ``make synth`` runs (``main.py``), in this process."""
+    from .pipeline.app import main
 
-    return main.main()
+    os.chdir(REPOSITORY)
+    return main()
 
 
 def _objects(folder: Path) -> dict[str, bytes]:
@@ -275,8 +274,8 @@ def diff(args: argparse.Namespace) -> int:
 
     with _locked():
         catalog = load_catalog()
+    from .pipeline.app import environments_doc
     from .pipeline.catalog import PREVIEWS_FOLDER
-    from .pipeline.envdoc import render_environments
     from .pipeline.kustomize import ARGOCD_FOLDER
     from .pipeline.promote import check
     from .pipeline.synth import InvalidOutput, synth_catalog
@@ -319,7 +318,7 @@ def diff(args: argparse.Namespace) -> int:
                 if args.patch:
                     sys.stdout.writelines(_patch(old.get(name), new.get(name), f"dist/{folder}/{name}"))
         if not args.environment:
-            doc = render_environments([(out.env, out.objects) for out in outputs[: len(catalog.permanent)]])
+            doc = environments_doc(catalog, outputs)
             current = ENVIRONMENTS_DOC.read_text() if ENVIRONMENTS_DOC.exists() else ""
             if doc != current:
                 changed = True
