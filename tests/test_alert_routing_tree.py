@@ -109,6 +109,13 @@ def generated_alerts() -> list[dict[str, str]]:
     return alerts
 
 
+def test_the_example_is_a_valid_alertmanager_configuration(config):
+    if AMTOOL is None:
+        pytest.skip("amtool not on PATH (apt-get install prometheus-alertmanager)")
+    result = subprocess.run([AMTOOL, "check-config", str(config)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_every_generated_alert_carries_environment_and_reaches_the_tables_receiver(config):
     alerts = generated_alerts()
     assert {a["tier"] for a in alerts} == {"production", "staging", "development", "preview"}
