@@ -1,93 +1,10 @@
-"""The cdk8s app: synthesize every Gorax environment and, if all of it is valid, make it ``dist/``
-and regenerate ``docs/environments.md`` from the same objects.
+"""The cdk8s app (``app:`` in cdk8s.yaml; ``make synth`` runs it directly): the synth of every Gorax environment,
+validated and promoted to ``dist/`` (``gorax_constructs/pipeline/app.py``)."""
 
-Run by ``make synth`` (directly) and by ``cdk8s synth``, which first empties the output
-folder named in cdk8s.yaml and passes it as ``CDK8S_OUTDIR``: the app stages in
-``build/synth/`` all the same, under a lock, and leaves that folder as a link to it.
-Any other ``CDK8S_OUTDIR`` -- ``cdk8s synth --stdout`` (a temporary folder the CLI
-prints), ``cdk8s synth -o <folder>`` -- only exports the manifests there: ``dist/``
-and ``docs/`` are left alone.
-"""
-
-import os
 import sys
-from pathlib import Path
 
-import yaml
-
-from gorax_constructs.configuration.errors import ConfigError
-from gorax_constructs.pipeline.reporting import doing, load_catalog, run
-
-DIST = Path("dist")
-STAGING = Path("build/synth")
-CDK8S_CONFIG = Path("cdk8s.yaml")
-ENVIRONMENTS_DOC = Path("docs/environments.md")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    incoming = path.with_name(f".{path.name}.incoming")
-    incoming.write_text(text)
-    incoming.replace(path)
-
-
-def main() -> int:
-    try:
-        # Environments are validated as they are defined.
-        with doing("loading the environments"):
-            catalog = load_catalog()
-    except ConfigError as error:
-        print(f"gorax: invalid configuration, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
-        return 1
-    config = yaml.safe_load(CDK8S_CONFIG.read_text())
-    cli_output = os.environ.get("CDK8S_OUTDIR")  # set by `cdk8s synth`, which empties that folder first
-    if cli_output and Path(cli_output).resolve() == DIST.resolve():
-        print(f"gorax: the synth output folder must not be {DIST}/ (cdk8s synth empties it first)", file=sys.stderr)
-        return 1
-    if cli_output and "validations" in config and Path(cli_output).resolve() == Path(config["output"]).resolve():
-        print(
-            f"gorax: {CDK8S_CONFIG} lists validations, which cdk8s synth runs only after the app has replaced "
-            f"{DIST}/; {DIST}/ left unchanged. Run plugins with `cdk8s synth --stdout` (nothing is promoted "
-            "there); policies that must hold before promotion belong in gorax_constructs/pipeline/policies.py.",
-            file=sys.stderr,
-        )
-        return 1
-    # Imported only now: importing cdk8s starts node (~0.5 s).
-    from gorax_constructs.lock import SynthLock, show_staging_as
-    from gorax_constructs.pipeline.envdoc import render_environments
-    from gorax_constructs.pipeline.promote import PromotionError, promote
-    from gorax_constructs.pipeline.synth import EXPORT_FILE, InvalidOutput, synth_catalog
-
-    if cli_output and Path(cli_output).resolve() != Path(config["output"]).resolve():
-        try:
-            synth_catalog(catalog, Path(cli_output), export=True)
-        except InvalidOutput as error:
-            print(f"gorax: the synthesized output is invalid:\n{error}", file=sys.stderr)
-            return 1
-        print(
-            f"gorax: manifests of {len(catalog.output_folders())} folders written to {cli_output}/{EXPORT_FILE}, "
-            "in apply order",
-            file=sys.stderr,
-        )
-        return 0
-    # One synth at a time: a second one waits here (gorax_constructs/lock.py).
-    with SynthLock():
-        try:
-            with doing(f"synthesizing into {STAGING}/ and promoting it to {DIST}/"):
-                outputs = synth_catalog(catalog, STAGING)
-                promote(STAGING, DIST, catalog.output_folders())
-        except (InvalidOutput, PromotionError) as error:
-            print(f"gorax: the synthesized output is invalid, {DIST}/ left unchanged:\n{error}", file=sys.stderr)
-            return 1
-        permanent = [(out.env, out.objects) for out in outputs[: len(catalog.permanent)]]
-        with doing(f"writing {ENVIRONMENTS_DOC}"):
-            write_atomically(ENVIRONMENTS_DOC, render_environments(permanent))
-        if cli_output:
-            show_staging_as(Path(cli_output), STAGING)
-    folders = catalog.output_folders()
-    shown = ", ".join(folders[:6]) + (", ..." if len(folders) > 6 else "")
-    print(f"gorax: {DIST}/ updated ({len(folders)} folders: {shown})")
-    return 0
-
+from gorax_constructs.pipeline.app import main
+from gorax_constructs.pipeline.reporting import run
 
 if __name__ == "__main__":
     sys.exit(run(main))

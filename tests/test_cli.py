@@ -6,6 +6,7 @@ diffs ~0.7 s).
 """
 
 import difflib
+import re
 
 import pytest
 
@@ -86,9 +87,11 @@ def test_image_set_diff_and_synth(end_to_end):
 
     assert refused.code == 1
     assert "Traceback" not in refused.stderr
-    assert refused.stderr.startswith(
-        f"gorax: images.yaml not changed: environment '{name}': api.image.tag = 'latest' is not allowed"
-    )
+    assert re.match(
+        rf"gorax: images\.yaml not changed: images\.yaml, line \d+: "
+        rf"environment '{name}': api\.image\.tag = 'latest' is not allowed",
+        refused.stderr,
+    ), refused.stderr
     assert refused.dist == chain.dist_before
 
     assert image_set.code == 0, image_set.stderr

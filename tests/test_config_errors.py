@@ -55,7 +55,7 @@ def test_requests_above_limits():
         ("cpu_request", "100x"),
         ("cpu_limit", "-1"),
         ("memory_request", "12 Mi"),
-        ("memory_limit", "1.5Gi"),
+        ("memory_limit", "1.5Gb"),
         ("cpu_request", "0m"),
     ],
 )

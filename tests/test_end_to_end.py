@@ -20,7 +20,9 @@ def test_broken_config_leaves_dist_untouched(end_to_end):
     run = end_to_end["broken-config"]
     code, _, stderr = run.result()
     assert code != 0
-    assert f"environment '{BROKEN_IMAGES.name}': api.image.tag = '{BAD_TAG}' is not allowed" in stderr
+    # Named where it is wrong: images.yaml and the line, not the environment built from it.
+    where = rf"images\.yaml, line \d+, environment '{BROKEN_IMAGES.name}', api"
+    assert re.search(rf"{where}: tag = '{re.escape(BAD_TAG)}' is not allowed", stderr), stderr
     assert tree(run.project / "dist") == run.dist_before
     assert filecmp.dircmp(REPO / "dist", run.project / "dist").diff_files == []
 

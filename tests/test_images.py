@@ -35,7 +35,10 @@ def test_every_permanent_environment_runs_its_images_yaml_entry():
             "production:\n  api: {tag: 1.10}\n  worker: {tag: v1}\n",
             "line 2, environment 'production', api: tag = 1.1 is not allowed: a string (quote it",
         ),
-        ("a: {api: {tag: x}, worker: {tag: x}}\na: {}\n", "line 2: environment 'a' is listed twice"),
+        (
+            "a: {api: {tag: x}, worker: {tag: x}}\na: {}\n",
+            "line 2, column 1: the key 'a' is given twice (first on line 1)",
+        ),
         ("production:\n  api: {tag: v1\n", "line 3, column 1: not valid YAML"),
         ("- production\n", "line 1: expected a mapping of environment names"),
     ],

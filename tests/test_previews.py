@@ -124,7 +124,7 @@ def test_duplicate_previews_are_listed_twice(tmp_path):
             "  - name: pr-1\n    owners: a\n    expires: '2026-12-31'\n",
             "line 2, preview 'pr-1': unknown key 'owners'; did you mean 'owner'?",
         ),
-        ("  - name: pr-1\n    name: pr-2\n", "line 2, preview 'pr-1': the key 'name' is given twice"),
+        ("  - name: pr-1\n    name: pr-2\n", "line 3, column 5: the key 'name' is given twice (first on line 2)"),
         ("  - pr-1\n", "line 2, entry 1: expected a mapping"),
         (
             "  - name: pr-1\n    owner: yes\n    expires: '2026-12-31'\n",

@@ -47,6 +47,7 @@ def failed(run) -> list[str]:
         ),
         (
             "string-for-a-tuple",
+            r"gorax_constructs/environments.py, line \d+: "
             r"environment 'broken': cors.allowed_origins = 'https://broken.example.test' is not allowed: a tuple of "
             r"strings such as \('a', 'b'\); one item needs a trailing comma: \('a',\)",
         ),

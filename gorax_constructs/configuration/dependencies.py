@@ -329,7 +329,6 @@ def dependency_problems(env: EnvironmentConfig) -> Iterator[Problem]:
             f"an Image(...) of the migrator: the API image ({env.api.image.reference}) has no tag for the "
             "migrator's to follow (or give the API image a tag besides its digest)",
         )
-    else:
-        image = migrator.image_for(env.api.image)
-        if image is not None:
-            yield from (p.under("contract.migration.image") for p in image.problems(env.tier))
+    elif migrator.image is not None:
+        # A migrator that follows the API's tag needs no check of its own: the API image's is the same tag.
+        yield from (p.under("contract.migration.image") for p in migrator.image.problems(env.tier))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def is_dns_label(value: object) -> bool:
-    return isinstance(value, str) and DNS_LABEL.match(value) is not None
+    return isinstance(value, str) and DNS_LABEL.fullmatch(value) is not None
 
 
 def is_dns_name(value: object) -> bool:

@@ -239,7 +239,7 @@ class EdgeConfig:
         else:
             yield Problem("tls", self.tls, "IssuedTls(cluster_issuer=...) or WildcardTls(dns_names=...)")
         for path in self.blocked_paths:
-            if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._~/-]*$", path) or path == "/":
+            if not isinstance(path, str) or not re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) or path == "/":
                 yield Problem("blocked_paths", path, "an absolute path prefix other than '/', such as '/metrics'")
         yield from (p.under("api") for p in self.api.problems())
         yield from (p.under("webhooks") for p in self.webhooks.problems())

@@ -43,10 +43,11 @@ def add_preview(text: str, source: str, entry: Mapping[str, str]) -> str:
 
 
 def _rewrite_list(text: str, key: yaml.Node, entries: yaml.Node, items: list[dict[str, str]]) -> str:
-    """Replace a flow-style or empty ``previews`` value (up to the end of its last line) by a block list."""
+    """Replace a flow-style or empty ``previews`` value (up to the end of its last line) by a block list,
+    or by ``[]`` when no item is left."""
     stop = line_end(text, max(end(entries), key.end_mark.index))
-    rendered = "".join(_item(item, 2) for item in items)
-    return text[: key.end_mark.index] + ":\n" + rendered + text[stop:]
+    rendered = ":\n" + "".join(_item(item, 2) for item in items) if items else ": []\n"
+    return text[: key.end_mark.index] + rendered + text[stop:]
 
 
 def remove_preview(text: str, source: str, name: str) -> str:
@@ -60,7 +61,7 @@ def remove_preview(text: str, source: str, name: str) -> str:
         raise FileError(f"{source}: no preview named '{name}'")
     index = names.index(name)
     assert pair is not None and isinstance(entries, yaml.SequenceNode)
-    if entries.flow_style:
+    if entries.flow_style or len(items) == 1:  # the last one goes: "no previews" is written out, []
         kept = [construct(item) for i, item in enumerate(items) if i != index]
         return _rewrite_list(text, pair[0], entries, kept)
     start = line_start(text, items[index].start_mark.index)

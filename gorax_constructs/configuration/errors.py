@@ -7,6 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+BRIEF = 80
+"""At most this many characters of a value are quoted in a message: a value may be megabytes."""
+
+
+def brief(value: object, limit: int = BRIEF) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a huge value is neither printed nor fully rendered)."""
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, list | tuple | dict | set) and len(value) > 20:
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 def shown(path: Path | str) -> str:
@@ -28,7 +40,7 @@ class Problem:
         return Problem(f"{section}.{self.field}", self.value, self.allowed)
 
     def describe(self) -> str:
-        return f"{self.field} = {self.value!r} is not allowed: {self.allowed}"
+        return f"{self.field} = {brief(self.value)} is not allowed: {self.allowed}"
 
 
 class ConfigError(ValueError):
@@ -38,10 +50,11 @@ class ConfigError(ValueError):
     what is allowed, so the fix is obvious from the error alone.
     """
 
-    def __init__(self, environment: str, problems: Sequence[Problem]) -> None:
+    def __init__(self, environment: str, problems: Sequence[Problem], label: str = "") -> None:
         self.environment = environment
         self.problems = tuple(problems)
-        lines = [f"environment '{environment}': {p.describe()}" for p in self.problems]
+        label = label or f"environment {brief(environment)}"
+        lines = [f"{label}: {p.describe()}" for p in self.problems] or [label]
         super().__init__("\n".join(lines))
 
 

@@ -36,12 +36,12 @@ Provider = Literal["aws", "gcp", "azure"]
 NARROWEST_PREFIX = {4: 16, 6: 32}
 """``CloudApis.cidrs`` are the endpoints' addresses: nothing broader than a /16 (IPv6: /32)."""
 
-ROLE_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\x21-\x7e]+/)?[A-Za-z0-9+=,.@_-]{1,64}$")
+ROLE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\x21-\x7e]+/)?[A-Za-z0-9+=,.@_-]{1,64}")
 # GCP service-account ids and project ids: 6-30 characters, lowercase letters, digits and '-'.
 GCP_SERVICE_ACCOUNT = re.compile(
-    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+    r"[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com"
 )
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class AwsIrsa:
     def problems(self) -> Iterator[Problem]:
         if self.provider != "aws":
             yield Problem("provider", self.provider, "'aws' (fixed for AwsIrsa)")
-        if not isinstance(self.role_arn, str) or not ROLE_ARN.match(self.role_arn):
+        if not isinstance(self.role_arn, str) or not ROLE_ARN.fullmatch(self.role_arn):
             yield Problem("role_arn", self.role_arn, "an IAM role ARN such as 'arn:aws:iam::123456789012:role/gorax'")
         yield from _cloud_api_problems(self.cloud_apis)
 
@@ -141,7 +141,7 @@ class GkeWorkloadIdentity:
     def problems(self) -> Iterator[Problem]:
         if self.provider != "gcp":
             yield Problem("provider", self.provider, "'gcp' (fixed for GkeWorkloadIdentity)")
-        if not isinstance(self.service_account, str) or not GCP_SERVICE_ACCOUNT.match(self.service_account):
+        if not isinstance(self.service_account, str) or not GCP_SERVICE_ACCOUNT.fullmatch(self.service_account):
             yield Problem(
                 "service_account",
                 self.service_account,
@@ -188,7 +188,7 @@ class AzureWorkloadIdentity:
             yield Problem("provider", self.provider, "'azure' (fixed for AzureWorkloadIdentity)")
         for name in ("client_id", "tenant_id"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not UUID.match(value):
+            if not isinstance(value, str) or not UUID.fullmatch(value):
                 yield Problem(name, value, "a lowercase UUID such as '00000000-1111-2222-3333-444444444444'")
         yield from _cloud_api_problems(self.cloud_apis)
 

@@ -12,11 +12,11 @@ from .errors import Problem
 if TYPE_CHECKING:
     from .model import Tier
 
-IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*$")
-PINNED_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?$")
-COMMIT_SHA_TAG = re.compile(r"^(?:sha-)?[0-9a-f]{7,40}$")
+IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+IMAGE_REPOSITORY = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._/-][a-z0-9]+)*)*")
+PINNED_VERSION = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?")
+COMMIT_SHA_TAG = re.compile(r"(?:sha-)?[0-9a-f]{7,40}")
 """A tag named after the commit it was built from (``3f9c2e1`` or ``sha-3f9c2e1...``): never re-pushed."""
 
 
@@ -45,11 +45,11 @@ class Image:
         return ref
 
     def problems(self, tier: Tier) -> Iterator[Problem]:
-        if not IMAGE_REPOSITORY.match(self.repository):
+        if not IMAGE_REPOSITORY.fullmatch(self.repository):
             yield Problem("repository", self.repository, "a lowercase image repository such as 'gorax/api'")
-        if self.tag and not IMAGE_TAG.match(self.tag):
+        if self.tag and not IMAGE_TAG.fullmatch(self.tag):
             yield Problem("tag", self.tag, "an image tag of letters, digits, '_', '.', '-' (at most 128)")
-        if self.digest and not IMAGE_DIGEST.match(self.digest):
+        if self.digest and not IMAGE_DIGEST.fullmatch(self.digest):
             yield Problem("digest", self.digest, "'sha256:' followed by 64 lowercase hex digits")
         if not self.tag and not self.digest:
             yield Problem("tag", self.tag, "a non-empty tag or a digest")
@@ -64,4 +64,4 @@ class Image:
     @property
     def immutable(self) -> bool:
         """A digest, a version tag or a commit-SHA tag: what it names never changes."""
-        return bool(self.digest) or bool(PINNED_VERSION.match(self.tag) or COMMIT_SHA_TAG.match(self.tag))
+        return bool(self.digest) or bool(PINNED_VERSION.fullmatch(self.tag) or COMMIT_SHA_TAG.fullmatch(self.tag))

@@ -20,14 +20,18 @@ from pathlib import Path
 
 import yaml
 
-from .datafile import compose, construct, line
-from .errors import REPOSITORY, FileError, shown
-from .model import EnvironmentConfig, Image
+from .datafile import compose, construct, line, mapping_get, read
+from .errors import REPOSITORY, FileError, brief, shown
+from .model import IMAGE_DIGEST, IMAGE_TAG, EnvironmentConfig, Image
 
 IMAGES_FILE_VARIABLE = "GORAX_IMAGES_FILE"
 DEFAULT_IMAGES_FILE = REPOSITORY / "images.yaml"
 COMPONENTS = ("api", "worker")
 IMAGE_KEYS = ("tag", "digest")
+IMAGE_VALUES = {
+    "tag": (IMAGE_TAG, "an image tag of letters, digits, '_', '.', '-' (at most 128)"),
+    "digest": (IMAGE_DIGEST, "'sha256:' followed by 64 lowercase hex digits"),
+}
 SET_COMMAND = "bin/gorax image set"
 
 
@@ -54,16 +58,16 @@ def parse_images(text: str, source: str) -> dict[str, tuple[int, dict[str, dict[
     entries: dict[str, tuple[int, dict[str, dict[str, str]]]] = {}
     for env_node, components_node in root.value:
         env = construct(env_node)
-        where = f"{source}, line {line(env_node)}, environment '{env}'"
+        where = f"{source}, line {line(env_node)}, environment {brief(env)}"
         if not isinstance(env, str) or env in entries:
             reason = "is listed twice" if env in entries else "is not a name"
-            raise FileError(f"{source}, line {line(env_node)}: environment {env!r} {reason}")
+            raise FileError(f"{source}, line {line(env_node)}: environment {brief(env)} {reason}")
         if not isinstance(components_node, yaml.MappingNode):
             raise FileError(f"{where}: expected the components {', '.join(COMPONENTS)}, each with a tag or digest")
         components: dict[str, dict[str, str]] = {}
         for component_node, image_node in components_node.value:
             component = construct(component_node)
-            at = f"{source}, line {line(component_node)}, environment '{env}'"
+            at = f"{source}, line {line(component_node)}, environment {brief(env)}"
             if component not in COMPONENTS or component in components:
                 raise FileError(f"{at}: {_unknown('component', component, COMPONENTS, components)}")
             at += f", {component}"
@@ -75,7 +79,11 @@ def parse_images(text: str, source: str) -> dict[str, tuple[int, dict[str, dict[
                 if key not in IMAGE_KEYS or key in image:
                     raise FileError(f"{at}: {_unknown('key', key, IMAGE_KEYS, image)}")
                 if not isinstance(value, str):
-                    raise FileError(f'{at}: {key} = {value!r} is not allowed: a string (quote it: {key}: "...")')
+                    raise FileError(f'{at}: {key} = {brief(value)} is not allowed: a string (quote it: {key}: "...")')
+                pattern, allowed = IMAGE_VALUES[key]
+                if not pattern.fullmatch(value):
+                    here = f"{source}, line {line(value_node)}, environment {brief(env)}, {component}"
+                    raise FileError(f"{here}: {key} = {brief(value)} is not allowed: {allowed}")
                 image[key] = value
             components[component] = image
         missing = [c for c in COMPONENTS if c not in components]
@@ -90,7 +98,7 @@ def _unknown(what: str, name: object, allowed: tuple[str, ...], seen: Mapping[st
         return f"the {what} '{name}' is given twice"
     closest = difflib.get_close_matches(str(name), allowed, n=1)
     hint = f"did you mean '{closest[0]}'? " if closest else ""
-    return f"unknown {what} {name!r}; {hint}allowed: {', '.join(allowed)}"
+    return f"unknown {what} {brief(name)}; {hint}allowed: {', '.join(allowed)}"
 
 
 class Images:
@@ -99,7 +107,7 @@ class Images:
     def __init__(self, path: Path, repositories: Mapping[str, str]) -> None:
         self.source = shown(path)
         self.repositories = dict(repositories)
-        self.entries = parse_images(path.read_text(), self.source) if path.exists() else {}
+        self.entries = parse_images(read(path), self.source) if path.exists() else {}
 
     def of(self, environment: str) -> EnvironmentImages:
         """The images ``environment`` runs; a ``FileError`` saying how to add them when the file has none."""
@@ -140,3 +148,15 @@ class Images:
 def load_images(repositories: Mapping[str, str], path: Path | None = None) -> Images:
     """The images file (``images.yaml`` or ``$GORAX_IMAGES_FILE``); the repositories of the components."""
     return Images(path or images_file(), repositories)
+
+
+def entry_line(environment: str, component: str, path: Path | None = None) -> str | None:
+    """``images.yaml, line N``: where the file sets ``environment``'s ``component`` image, if it does."""
+    path = path or images_file()
+    try:
+        root = compose(read(path), shown(path)) if path.is_file() else None
+    except FileError:
+        return None
+    pair = mapping_get(root, environment) if root is not None else None
+    found = mapping_get(pair[1], component) if pair else None
+    return f"{shown(path)}, line {line(found[0])}" if found else None

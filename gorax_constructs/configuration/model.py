@@ -18,12 +18,13 @@ from .contract import AppContract
 from .dependencies import Postgres, Redis, SqsQueue, dependency_problems
 from .dns import is_dns_label, is_dns_name
 from .edge import EdgeConfig, WildcardTls
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, brief
 from .fieldtypes import all_problems
 from .gitops import ArgoCdTarget
 from .identity import IDENTITY_TYPES, WorkloadIdentity
 from .image import COMMIT_SHA_TAG, IMAGE_DIGEST, IMAGE_REPOSITORY, IMAGE_TAG, PINNED_VERSION, Image  # noqa: F401 (re-exported)
 from .monitoring import MonitoringConfig
+from .naming import NAMESPACE_NAME_LABEL
 from .network import NetworkConfig
 from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
 from .secrets import CSI_PROVIDERS, KEYS, REDIS_PASSWORD, CsiSecretStore, ExistingSecret, SecretSource
@@ -36,11 +37,14 @@ AlertTier = Literal["development", "staging", "production", "preview"]
 LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
-ORIGIN = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?$")
-LABEL_KEY = re.compile(r"^(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
-GO_DURATION = re.compile(r"^(?:[0-9]+(?:ns|us|ms|s|m|h))+$")
-PROMETHEUS_URL = re.compile(r"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
+ORIGIN = re.compile(r"https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?")
+LABEL_KEY = re.compile(r"(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+GO_DURATION = re.compile(r"(?:[0-9]+(?:ns|us|ms|s|m|h))+")
+PROMETHEUS_URL = re.compile(r"https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?")
+PLATFORM_NAMESPACES = ("default", "argocd", "cert-manager", "ingress-nginx", "monitoring", "observability")
+"""Namespaces the cluster or its platform owns (besides ``kube-*`` and those the configuration names): an
+environment there would put a restricted Namespace and a default-deny NetworkPolicy over their pods."""
 QueueDepthImplementation = Literal["prometheus-adapter", "keda", "keda-aws-sqs"]
 QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda", "keda-aws-sqs")
 
@@ -108,9 +112,9 @@ class QueueDepth:
             yield Problem("target_per_worker", value, "an integer from 1 to 100000 (pending workflows per worker)")
         if self.implementation not in QUEUE_DEPTH_IMPLEMENTATIONS:
             yield Problem("implementation", self.implementation, f"one of {', '.join(QUEUE_DEPTH_IMPLEMENTATIONS)}")
-        if not isinstance(self.queue, str) or not re.match(r"^[A-Za-z0-9_.-]{1,63}$", self.queue):
+        if not isinstance(self.queue, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,63}", self.queue):
             yield Problem("queue", self.queue, "a queue name of letters, digits, '_', '.', '-'")
-        if not isinstance(self.prometheus_url, str) or not PROMETHEUS_URL.match(self.prometheus_url):
+        if not isinstance(self.prometheus_url, str) or not PROMETHEUS_URL.fullmatch(self.prometheus_url):
             yield Problem(
                 "prometheus_url",
                 self.prometheus_url,
@@ -241,7 +245,7 @@ class DatabasePool:
                 "max_idle_conns", self.max_idle_conns, f"an integer from 0 to max_open_conns ({self.max_open_conns})"
             )
         for name in ("conn_max_lifetime", "conn_max_idle_time"):
-            if not isinstance(getattr(self, name), str) or not GO_DURATION.match(getattr(self, name)):
+            if not isinstance(getattr(self, name), str) or not GO_DURATION.fullmatch(getattr(self, name)):
                 yield Problem(name, getattr(self, name), "a Go duration such as '5m' or '90s'")
 
 
@@ -262,7 +266,7 @@ class Cors:
             if origin == "*":
                 if tier != "development":
                     yield Problem("allowed_origins", origin, f"explicit origins in {tier}; '*' only in development")
-            elif not isinstance(origin, str) or not ORIGIN.match(origin):
+            elif not isinstance(origin, str) or not ORIGIN.fullmatch(origin):
                 yield Problem(
                     "allowed_origins", origin, "an absolute http(s) origin such as 'https://app.gorax.io' (no path)"
                 )
@@ -338,6 +342,14 @@ class EnvironmentConfig:
         if problems:
             raise ConfigError(self.name, problems)
 
+    def foreign_namespaces(self) -> set[str]:
+        """The namespaces of other systems: the platform's, and those this configuration names as peers."""
+        named = {self.network.dns_namespace, self.edge.gateway.namespace}
+        for peer in ("ingress_controller", "gateway", "monitoring", "database", "otel_collector"):
+            labels = getattr(self.network, peer).namespace_labels
+            named.update(value for key, value in labels if key == NAMESPACE_NAME_LABEL)
+        return named | set(PLATFORM_NAMESPACES)
+
     @property
     def hosts(self) -> tuple[str, str]:
         return (self.api_host, self.webhooks_host)
@@ -364,6 +376,8 @@ class EnvironmentConfig:
             yield Problem("prefix", self.prefix, "a DNS label of at most 30 characters (object names grow from it)")
         if not is_dns_label(self.namespace):
             yield Problem("namespace", self.namespace, "a DNS label: lowercase letters, digits and '-', at most 63")
+        elif self.namespace in self.foreign_namespaces() or self.namespace.startswith("kube-"):
+            yield Problem("namespace", self.namespace, "a namespace of its own, not kube-* nor a platform namespace")
         for host_field in ("api_host", "webhooks_host"):
             if not is_dns_name(getattr(self, host_field)):
                 yield Problem(host_field, getattr(self, host_field), "a lowercase DNS name such as 'api.gorax.io'")
@@ -429,7 +443,7 @@ class EnvironmentConfig:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
                 yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")
         for key, value in self.extra_labels:
-            if not LABEL_KEY.match(key) or not LABEL_VALUE.match(value):
+            if not LABEL_KEY.fullmatch(key) or not LABEL_VALUE.fullmatch(value):
                 yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
         if not isinstance(self.preview, bool):
             yield Problem("preview", self.preview, "True or False")
@@ -463,17 +477,22 @@ class EnvironmentConfig:
 
 
 def check_unique(environments: tuple[EnvironmentConfig, ...]) -> None:
-    """Names, namespaces, prefixes and hosts must not collide between environments."""
-    owners: dict[tuple[str, object], EnvironmentConfig] = {}
-    for env in environments:
+    """Names, namespaces, prefixes and hosts must not collide between environments; none is listed twice."""
+    owners: dict[tuple[str, object], int] = {}
+    for index, env in enumerate(environments):
         keys = [("name", env.name), ("namespace", env.namespace), ("prefix", env.prefix)]
         keys += [("host", host) for host in env.hosts]
         if env.monitoring.preview_monitoring is True:  # two would evaluate every preview's alerts twice
             keys.append(("monitoring.preview_monitoring", True))
         for field_name, value in keys:
-            owner = owners.setdefault((field_name, value), env)
-            if owner is not env:
-                allowed = f"a {field_name} not already used by environment '{owner.name}'"
-                if field_name == "monitoring.preview_monitoring":
-                    allowed = f"False: environment '{owner.name}' already carries the previews' dashboard and rules"
-                raise ConfigError(env.name, [Problem(field_name, value, allowed)])
+            first = owners.setdefault((field_name, value), index)
+            if first == index:
+                continue
+            owner = environments[first]
+            if owner == env:
+                listed_twice = f"environment {brief(env.name)} is listed twice in ENVIRONMENTS (environments.py)"
+                raise ConfigError(env.name, [], label=listed_twice)
+            allowed = f"a {field_name} not already used by environment '{owner.name}'"
+            if field_name == "monitoring.preview_monitoring":
+                allowed = f"False: environment '{owner.name}' already carries the previews' dashboard and rules"
+            raise ConfigError(env.name, [Problem(field_name, value, allowed)])

@@ -10,6 +10,7 @@ from the construct path, because a Deployment's selector is immutable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,5 +92,9 @@ class Naming:
         return {"name": name, "namespace": self.env.namespace, "labels": labels}
 
 
+LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+"""A non-empty label value (k8s.io/apimachinery validation.go ``IsValidLabelValue``); ASCII only."""
+
+
 def is_label_value(value: str) -> bool:
-    return len(value) <= 63 and all(c.isalnum() or c in "-_." for c in value) and value[:1].isalnum()
+    return isinstance(value, str) and LABEL_VALUE.fullmatch(value) is not None

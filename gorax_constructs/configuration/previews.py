@@ -26,10 +26,10 @@ from pathlib import Path
 
 import yaml
 
-from .datafile import compose, construct
+from .datafile import compose, construct, read
 from .dns import is_dns_label
 from .edge import WildcardTls
-from .errors import ConfigError, FileError, Problem, shown
+from .errors import ConfigError, FileError, Problem, brief, shown
 from .gitops import ArgoCdTarget
 from .model import EnvironmentConfig, Image, check_unique
 
@@ -51,7 +51,21 @@ previews' AppProject admits (``parts/argocd.py``), which no permanent namespace 
 NAMESPACE_PREFIX = f"gorax-{NAME_PREFIX}"
 OWNER_LABEL = "gorax.io/preview-owner"
 EXPIRES_LABEL = "gorax.io/preview-expires"
-_OWNER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_OWNER = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EMPTY_CATALOG = "previews: []"
+"""How a file says "no previews": an empty file or a missing key is more likely a mistake (a truncated write)."""
+
+
+def is_date(value: object) -> bool:
+    """Exactly ``YYYY-MM-DD`` and a real date (``fromisoformat`` also takes ``20270131`` and ``2027-W05-1``)."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,12 +97,10 @@ class Preview:
                 f"a name starting with '{NAME_PREFIX}' such as 'pr-123' (the previews' Argo CD project admits only "
                 f"namespaces {NAMESPACE_PREFIX}*)",
             )
-        if not isinstance(self.owner, str) or not _OWNER.match(self.owner):
+        if not isinstance(self.owner, str) or not _OWNER.fullmatch(self.owner):
             yield Problem("owner", self.owner, "a label value: letters, digits, '-', '_', '.', at most 63")
-        try:
-            datetime.date.fromisoformat(str(self.expires))
-        except ValueError:
-            yield Problem("expires", self.expires, "an ISO date such as '2026-12-31'")
+        if not is_date(self.expires):
+            yield Problem("expires", self.expires, "a date written YYYY-MM-DD, such as '2026-12-31'")
 
 
 def preview_target(development: EnvironmentConfig) -> ArgoCdTarget:
@@ -153,7 +165,7 @@ def _value(node: yaml.Node, key: str, where: str) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise FileError(f'{where}: {key} = {value!r} is not allowed: a string (quote it: {key}: "...")')
+    raise FileError(f'{where}: {key} = {brief(value)} is not allowed: a string (quote it: {key}: "...")')
 
 
 def parse_previews(text: str, source: str) -> tuple[Listed, ...]:
@@ -164,18 +176,20 @@ def parse_previews(text: str, source: str) -> tuple[Listed, ...]:
     """
     root = compose(text, source)
     if root is None:
-        return ()
+        raise FileError(f"{source}: empty; to mean no previews, write {EMPTY_CATALOG}")
     if not isinstance(root, yaml.MappingNode):
         raise FileError(f"{source}, line {root.start_mark.line + 1}: expected a mapping with the key 'previews'")
     entries: yaml.Node | None = None
     for key, value in root.value:
         if construct(key) != "previews":
             raise FileError(
-                f"{source}, line {key.start_mark.line + 1}: unknown key {construct(key)!r}; the file holds 'previews'"
+                f"{source}, line {key.start_mark.line + 1}: unknown key {brief(construct(key))}; "
+                "the file holds 'previews'"
             )
         entries = value
     if entries is None or construct(entries) is None:
-        return ()
+        line = (entries or root).start_mark.line + 1
+        raise FileError(f"{source}, line {line}: no 'previews' list; to mean no previews, write {EMPTY_CATALOG}")
     if not isinstance(entries, yaml.SequenceNode):
         raise FileError(
             f"{source}, line {entries.start_mark.line + 1}: previews must be a list of entries "
@@ -190,13 +204,13 @@ def parse_previews(text: str, source: str) -> tuple[Listed, ...]:
         values: dict[str, str] = {}
         name_nodes = [v for k, v in entry.value if construct(k) == "name"]
         if name_nodes and isinstance(construct(name_nodes[0]), str):
-            where = f"{source}, line {line}, preview '{construct(name_nodes[0])}'"
+            where = f"{source}, line {line}, preview {brief(construct(name_nodes[0]))}"
         for key_node, value_node in entry.value:
             key = construct(key_node)
             if key not in ENTRY_KEYS:
                 closest = difflib.get_close_matches(str(key), ENTRY_KEYS, n=1)
                 hint = f"did you mean '{closest[0]}'? " if closest else ""
-                raise FileError(f"{where}: unknown key {key!r}; {hint}the keys are {', '.join(ENTRY_KEYS)}")
+                raise FileError(f"{where}: unknown key {brief(key)}; {hint}the keys are {', '.join(ENTRY_KEYS)}")
             if key in values:
                 raise FileError(f"{where}: the key '{key}' is given twice")
             values[key] = _value(value_node, key, where)
@@ -213,7 +227,7 @@ def expiry_warnings(previews: tuple[EnvironmentConfig, ...], today: datetime.dat
     warnings = []
     for env in previews:
         expires = dict(env.extra_labels).get(EXPIRES_LABEL, "")
-        if expires and datetime.date.fromisoformat(expires) < today:
+        if is_date(expires) and datetime.date.fromisoformat(expires) < today:
             warnings.append(f"preview '{env.name}' expired on {expires}; remove it with {PRUNE_COMMAND}")
     return warnings
 
@@ -233,7 +247,7 @@ def load_previews(
     if not path.exists():
         return ()
     source = shown(path)
-    listed = parse_previews(path.read_text(), source)
+    listed = parse_previews(read(path), source)
     first: dict[str, Listed] = {}
     for entry in listed:
         name = entry.preview.name

@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
-from .errors import Problem
+from .datafile import load
+from .errors import FileError, Problem
 from .identity import Provider
 
 DATABASE_PASSWORD = "database-password"
@@ -49,9 +48,9 @@ KEYS: tuple[str, ...] = (DATABASE_PASSWORD, JWT_SECRET, ENCRYPTION_KEY, REDIS_PA
 
 StoreKind = Literal["SecretStore", "ClusterSecretStore"]
 STORE_KINDS: tuple[StoreKind, ...] = ("SecretStore", "ClusterSecretStore")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-REMOTE_KEY_PREFIX = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
-REFRESH_INTERVAL = re.compile(r"^(?:[0-9]+(?:s|m|h))+$")
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+REMOTE_KEY_PREFIX = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+REFRESH_INTERVAL = re.compile(r"(?:[0-9]+(?:s|m|h))+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,14 +81,14 @@ class ExternalSecrets:
         if (
             not isinstance(self.store_name, str)
             or len(self.store_name) > 253
-            or not DNS_SUBDOMAIN.match(self.store_name)
+            or not DNS_SUBDOMAIN.fullmatch(self.store_name)
         ):
             yield Problem("store_name", self.store_name, "a DNS subdomain name such as 'gorax-secrets-store'")
         if self.store_kind not in STORE_KINDS:
             yield Problem("store_kind", self.store_kind, f"one of {', '.join(STORE_KINDS)}")
-        if not isinstance(self.remote_key_prefix, str) or not REMOTE_KEY_PREFIX.match(self.remote_key_prefix):
+        if not isinstance(self.remote_key_prefix, str) or not REMOTE_KEY_PREFIX.fullmatch(self.remote_key_prefix):
             yield Problem("remote_key_prefix", self.remote_key_prefix, "a '/'-separated path such as 'gorax/prod'")
-        if not isinstance(self.refresh_interval, str) or not REFRESH_INTERVAL.match(self.refresh_interval):
+        if not isinstance(self.refresh_interval, str) or not REFRESH_INTERVAL.fullmatch(self.refresh_interval):
             yield Problem("refresh_interval", self.refresh_interval, "a duration such as '1h' or '15m'")
 
 
@@ -143,19 +142,16 @@ class SealedSecrets:
 
     def encrypted_data(self) -> dict[str, str]:
         """The file's ``{key: ciphertext}`` (call after ``problems()`` found nothing)."""
-        return yaml.safe_load(self.path.read_text())
+        return load(self.path)
 
     def problems(self, keys: tuple[str, ...] = KEYS) -> Iterator[Problem]:
         if not isinstance(self.file, str) or not self.file:
             yield Problem("file", self.file, "a path such as 'sealed-secrets/production.yaml'")
             return
         try:
-            data = yaml.safe_load(self.path.read_text())
-        except OSError as error:
-            yield Problem("file", self.file, f"a readable file ({error.strerror})")
-            return
-        except yaml.YAMLError:
-            yield Problem("file", self.file, "a YAML mapping of secret keys to kubeseal ciphertexts")
+            data = load(self.path)
+        except FileError as error:
+            yield Problem("file", self.file, f"a readable file, a YAML mapping of secret keys to ciphertexts ({error})")
             return
         if not isinstance(data, dict):
             yield Problem("file", self.file, "a YAML mapping of secret keys to kubeseal ciphertexts")
@@ -176,13 +172,13 @@ def _shorten(value: object) -> object:
 
 CSI_PROVIDERS: tuple[Provider, ...] = ("aws", "gcp", "azure")
 AWS_SECRET = re.compile(
-    r"^(?:arn:aws(?:-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$"
+    r"(?:arn:aws(?:-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}"
 )
 GCP_SECRET_VERSION = re.compile(
-    r"^projects/[a-z0-9-]{1,63}/secrets/[A-Za-z0-9_-]{1,255}/versions/(?:latest|[1-9][0-9]*)$"
+    r"projects/[a-z0-9-]{1,63}/secrets/[A-Za-z0-9_-]{1,255}/versions/(?:latest|[1-9][0-9]*)"
 )
-AZURE_SECRET = re.compile(r"^[0-9A-Za-z-]{1,127}$")
-AZURE_KEY_VAULT = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
+AZURE_SECRET = re.compile(r"[0-9A-Za-z-]{1,127}")
+AZURE_KEY_VAULT = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")
 CSI_OBJECT_ALLOWED = {
     "aws": (AWS_SECRET, "an AWS Secrets Manager secret name or ARN such as 'gorax/prod/database-password'"),
     "gcp": (GCP_SECRET_VERSION, "a GCP secret version such as 'projects/my-project/secrets/db-url/versions/latest'"),
@@ -221,10 +217,10 @@ class CsiSecretStore:
         for pair in self.objects:
             if not (isinstance(pair, tuple) and len(pair) == 2) or pair[0] not in keys:
                 yield Problem("objects", pair, f"(key, remote object) pairs for the keys {', '.join(keys)}")
-            elif not isinstance(pair[1], str) or not pattern.match(pair[1]):
+            elif not isinstance(pair[1], str) or not pattern.fullmatch(pair[1]):
                 yield Problem(f"objects[{pair[0]}]", pair[1], allowed)
         if self.provider == "azure":
-            if not isinstance(self.keyvault_name, str) or not AZURE_KEY_VAULT.match(self.keyvault_name):
+            if not isinstance(self.keyvault_name, str) or not AZURE_KEY_VAULT.fullmatch(self.keyvault_name):
                 yield Problem(
                     "keyvault_name", self.keyvault_name, "an Azure Key Vault name of 3 to 24 letters, digits, '-'"
                 )

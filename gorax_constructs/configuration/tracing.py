@@ -23,7 +23,7 @@ PROTOCOLS: tuple[Protocol, ...] = ("grpc",)
 """What the binaries can export: ``otlptracegrpc`` only (internal/tracing/tracer.go)."""
 # The OTLP default ports; the other one with a protocol is a copy-paste mistake the exporter reports only at runtime.
 OTLP_PORTS: dict[str, int] = {"grpc": 4317, "http/protobuf": 4318}
-ENDPOINT = re.compile(r"^(?P<scheme>https?)://(?P<host>[a-z0-9]([-a-z0-9.]*[a-z0-9])?):(?P<port>[0-9]{1,5})$")
+ENDPOINT = re.compile(r"(?P<scheme>https?)://(?P<host>[a-z0-9]([-a-z0-9.]*[a-z0-9])?):(?P<port>[0-9]{1,5})")
 ENDPOINT_ALLOWED = (
     "an OTLP collector URL with scheme and port and no path, such as "
     "'http://otel-collector.observability.svc:4317' (the Jaeger Thrift ':14268/api/traces' endpoint is legacy)"
@@ -60,7 +60,7 @@ class TracingConfig:
     def problems(self) -> Iterator[Problem]:
         if not isinstance(self.enabled, bool):
             yield Problem("enabled", self.enabled, "True or False")
-        match = ENDPOINT.match(self.endpoint) if isinstance(self.endpoint, str) else None
+        match = ENDPOINT.fullmatch(self.endpoint) if isinstance(self.endpoint, str) else None
         if match is None or not 1 <= int(match["port"]) <= 65535:
             yield Problem("endpoint", self.endpoint, ENDPOINT_ALLOWED)
         elif match["scheme"] != "http":

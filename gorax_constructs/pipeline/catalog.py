@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..configuration.errors import ConfigError, Problem
 from ..configuration.gitops import ArgoCdTarget, GitOpsConfig
-from ..configuration.model import EnvironmentConfig
+from ..configuration.model import EnvironmentConfig, check_unique
 from ..configuration.previews import load_previews, preview_target
 from ..environments import DEVELOPMENT, ENVIRONMENTS, GITOPS
 from .kustomize import ARGOCD_FOLDER
@@ -43,4 +44,9 @@ class Catalog:
 
 def load_catalog() -> Catalog:
     """Every environment to synthesize; raises ConfigError when any is invalid."""
+    check_unique(ENVIRONMENTS)
+    for env in ENVIRONMENTS:
+        if env.namespace == GITOPS.argocd_namespace:
+            problem = Problem("namespace", env.namespace, "not Argo CD's namespace (GITOPS.argocd_namespace)")
+            raise ConfigError(env.name, [problem])
     return Catalog(permanent=ENVIRONMENTS, previews=load_previews(ENVIRONMENTS, DEVELOPMENT))

@@ -9,19 +9,31 @@ expected folder present with manifests, its kustomization listing exactly
 them), hard-linked next to ``dist/`` and swapped in with renames on one file
 system. The staging folder stays: the next synth rewrites only what changed,
 and ``cdk8s synth``'s output folder is a link to it (``lock.show_staging_as``).
+
+The companion files (``docs/environments.md``) are part of the same step: each
+is written as ``.<name>.incoming`` before the swap and renamed after it. A
+process killed at any point leaves a state ``recover`` resolves, and every
+entry point (the synth, ``bin/gorax`` of any kind) runs it first: once
+``dist.previous-swap/`` exists the swap has begun, so with ``dist/`` present
+it is finished (companions renamed, the old tree removed), and with ``dist/``
+missing it is rolled back (the old tree renamed back); with no old tree,
+nothing was promoted and the incoming files are removed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 
+from ..lock import SynthLock
 from .kustomize import KUSTOMIZATION
-from .validation import YAML_LOADER
+
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class PromotionError(Exception):
@@ -47,20 +59,44 @@ def check(staging: Path, expected: Iterable[str]) -> list[str]:
             problems.append(f"{folder}: no manifests")
         problems += [f"{folder}/{p.name}: empty file" for p in files if p.stat().st_size == 0]
         kustomization = staging / folder / KUSTOMIZATION
-        listed = (
-            yaml.load(kustomization.read_text(), Loader=YAML_LOADER)["resources"] if kustomization.exists() else None
-        )
+        listed = yaml.load(kustomization.read_text(), Loader=LOADER)["resources"] if kustomization.exists() else None
         if listed != [p.name for p in files]:
             problems.append(f"{folder}/{KUSTOMIZATION}: does not list exactly the folder's manifests")
     return problems
 
 
-def recover(dist: Path) -> None:
-    """Put back a ``dist/`` that an interrupted swap left aside."""
-    if not dist.exists():
-        leftovers = sorted(dist.parent.glob(f"{dist.name}.previous-*"))
-        if leftovers:
-            leftovers[-1].rename(dist)
+def incoming_tree(dist: Path) -> Path:
+    """Where the next ``dist/`` is prepared (``dist.incoming/``, ignored by git)."""
+    return dist.with_name(f"{dist.name}.incoming")
+
+
+def incoming_file(path: Path) -> Path:
+    """Where the next version of a companion file is prepared (``.<name>.incoming``, ignored by git)."""
+    return path.with_name(f".{path.name}.incoming")
+
+
+def recover(dist: Path, companions: Iterable[Path] = ()) -> str:
+    """Finish or roll back a promotion a killed process left half done; what was done, or ``""``."""
+    previous = dist.with_name(f"{dist.name}.previous-swap")
+    leftovers = [incoming_tree(dist), *(incoming_file(path) for path in companions)]
+    if previous.exists() and dist.exists():  # swapped: finish the step
+        for path in companions:
+            if incoming_file(path).exists():
+                incoming_file(path).replace(path)
+        shutil.rmtree(previous)
+        return f"finished the interrupted promotion of {dist.name}/"
+    done = ""
+    if previous.exists():  # killed between the two renames: put the old tree back
+        previous.rename(dist)
+        done = f"restored {dist.name}/ from an interrupted promotion"
+    for leftover in leftovers:
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+            done = done or f"removed the leftovers of an interrupted promotion of {dist.name}/"
+        elif leftover.exists():
+            leftover.unlink()
+            done = done or f"removed the leftovers of an interrupted promotion of {dist.name}/"
+    return done
 
 
 def _link_or_copy(source: str, destination: str) -> None:
@@ -71,18 +107,35 @@ def _link_or_copy(source: str, destination: str) -> None:
         shutil.copy2(source, destination)
 
 
-def promote(staging: Path, dist: Path, expected: Iterable[str]) -> None:
-    """Replace ``dist`` by a copy of ``staging`` if, and only if, ``staging`` has the expected shape."""
-    recover(dist)
+def promote(staging: Path, dist: Path, expected: Iterable[str], companions: Mapping[Path, str] | None = None) -> None:
+    """Replace ``dist`` by a copy of ``staging``, and each companion file by its text, if, and only if,
+    ``staging`` has the expected shape. The caller holds the synth lock."""
+    companions = companions or {}
+    recover(dist, companions)
     problems = check(staging, expected)
     if problems:
         raise PromotionError("\n".join(problems))
-    incoming = dist.with_name(f"{dist.name}.incoming")
     previous = dist.with_name(f"{dist.name}.previous-swap")
-    for leftover in (incoming, previous):
-        shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(staging, incoming, copy_function=_link_or_copy)
+    shutil.copytree(staging, incoming_tree(dist), copy_function=_link_or_copy)
+    for path, text in companions.items():
+        incoming_file(path).write_text(text)
     if dist.exists():
         dist.rename(previous)
-    incoming.rename(dist)
+    incoming_tree(dist).rename(dist)
+    for path in companions:
+        incoming_file(path).replace(path)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def recover_checkout(dist: Path, companions: Iterable[Path], lock: Path) -> None:
+    """What every entry point runs first: ``recover``, unless a synth holds the lock (it is promoting now,
+    and finishes or leaves its state to the next command)."""
+    held = SynthLock(lock)
+    if not held.acquire(wait=False):
+        return
+    try:
+        done = recover(dist, companions)
+    finally:
+        held.release()
+    if done:
+        print(f"gorax: {done}", file=sys.stderr)

@@ -30,6 +30,7 @@ import ast
 import dataclasses
 import datetime
 import difflib
+import errno
 import importlib.util
 import re
 import sys
@@ -269,10 +270,37 @@ def run(main: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("gorax: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:
-        message = explain(error)
-        print(f"gorax: {message}" if message else internal_error(error), file=sys.stderr)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _report(error)
+        what = f" writing {shown(error.filename)}" if error.filename else ""
+        step = getattr(error, _STEP, "")
+        step = f" while {step}" if step else ""
+        print(f"gorax: no space left on the device{what}{step}: free some and run the command again", file=sys.stderr)
         return 1
+    except Exception as error:
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    message = explain(error)
+    print(f"gorax: {message}" if message else internal_error(error), file=sys.stderr)
+    return 1
+
+
+def located(error: ConfigError) -> str | None:
+    """The file and line a configuration error comes from: ``images.yaml`` for an image, else the
+    statement of ``environments.py`` that raised it."""
+    from ..configuration.images import COMPONENTS, entry_line
+
+    fields = [problem.field for problem in error.problems]
+    components = {field.split(".")[0] for field in fields}
+    if fields and all(".image." in field for field in fields) and len(components) == 1 and components <= {*COMPONENTS}:
+        where = entry_line(error.environment, components.pop())
+        if where:
+            return where
+    place = locate(error)
+    return f"{shown(place.file)}, line {place.line}" if place else None
 
 
 def load_catalog() -> Catalog:
@@ -284,8 +312,13 @@ def load_catalog() -> Catalog:
         from .catalog import load_catalog as load
 
         catalog = load()
-    except ConfigError:
+    except FileError:
         raise
+    except ConfigError as error:
+        where = located(error)
+        if where is None:
+            raise
+        raise FileError(f"{where}: {error}", error.environment) from None
     except Exception as error:
         message = explain(error)
         if message is None:

@@ -21,6 +21,7 @@ from ..parts.chart import EnvironmentChart
 from ..parts.manifest import DuplicateObject, ManifestChart, UnknownObject, file_name, validation_errors
 from ..parts.ordering import OrderError
 from . import policies
+from .apivalues import problems as api_values
 from .catalog import PREVIEWS_FOLDER, Catalog
 from .kustomize import ARGOCD_FOLDER, KUSTOMIZATION, kustomization
 from .validation import document_errors
@@ -66,6 +67,10 @@ def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | N
     problems += [
         f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}" for body in objects for error in document_errors(body)
     ]
+    if not problems:  # the schema holds, so each object has the shape the API-value rules read
+        problems += [
+            f"{folder}/{file_name(body)}{MANIFEST_SUFFIX}: {error}" for body in objects for error in api_values(body)
+        ]
     if env is not None and not problems:
         problems += [f"{folder}: {problem}" for problem in policies.problems(env, objects)]
     return objects, problems

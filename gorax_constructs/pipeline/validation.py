@@ -58,7 +58,7 @@ alone costs ~0.1 s at every synth, reading its cached schema a few ms."""
 def kubernetes_versions() -> tuple[str, ...]:
     """The oldest supported Kubernetes (1.27) and the newest that kubernetes-validate ships."""
     versions = sorted(
-        {m[1] for p in _SCHEMA_ROOT.iterdir() if (m := re.match(r"^v(\d+\.\d+)\.\d+-local-strict$", p.name))},
+        {m[1] for p in _SCHEMA_ROOT.iterdir() if (m := re.fullmatch(r"v(\d+\.\d+)\.\d+-local-strict", p.name))},
         key=lambda v: tuple(int(x) for x in v.split(".")),
     )
     return (OLDEST_KUBERNETES, versions[-1])
