@@ -91,7 +91,7 @@ class Target:
 
     @property
     def naming(self) -> Naming:
-        return Naming(self.env)
+        return Naming.of(self.env)
 
 
 def preview(development: EnvironmentConfig = DEVELOPMENT, name: str = "pr-123") -> EnvironmentConfig:

@@ -84,7 +84,7 @@ def test_every_probe_targets_a_path_and_port_its_binary_serves(environment):
 
 def _scraped(environment):
     """(the selected pods' Gorax container, port, path) of every ServiceMonitor and PodMonitor endpoint."""
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     for monitor in environment.of_kind("ServiceMonitor") + environment.of_kind("PodMonitor"):
         selector = monitor["spec"]["selector"]["matchLabels"]
         component = selector["app.kubernetes.io/component"]
@@ -149,7 +149,7 @@ def test_a_worker_build_that_serves_metrics_gets_a_pod_monitor(tmp_path):
         (monitor,) = output.of_kind("PodMonitor")
         (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
         assert (endpoint["port"], endpoint["path"]) == (port_name, "/metrics")
-        policy = output.get("NetworkPolicy", Naming(env).name("worker"))
+        policy = output.get("NetworkPolicy", Naming.of(env).name("worker"))
         assert [port_name] == [p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]]
 
 
@@ -157,7 +157,7 @@ def test_without_worker_metrics_nothing_may_reach_the_workers(environment):
     if served_metrics(environment.env, "worker") is not None:
         pytest.skip(f"{environment.env.name}: a build whose workers serve metrics")
     assert environment.of_kind("PodMonitor") == []
-    policy = environment.get("NetworkPolicy", Naming(environment.env).name("worker"))
+    policy = environment.get("NetworkPolicy", Naming.of(environment.env).name("worker"))
     assert policy["spec"]["ingress"] == [] and "Ingress" in policy["spec"]["policyTypes"]
 
 
@@ -214,7 +214,7 @@ def test_a_startup_probe_only_when_the_contract_names_one(tmp_path):
     )
     env = dataclasses.replace(PRODUCTION, contract=dataclasses.replace(PRODUCTION.contract, api=api))
     output = synthesize_environments((env,), tmp_path)[env.name]
-    api_deployment = output.get("Deployment", Naming(env).name("api"))
+    api_deployment = output.get("Deployment", Naming.of(env).name("api"))
     (container,) = containers(api_deployment["spec"]["template"])
     assert container["startupProbe"]["httpGet"] == {"path": "/health", "port": "http", "scheme": "HTTP"}
     assert all(

@@ -23,8 +23,12 @@ from gorax_constructs import (
     Secrets,
     WorkerPool,
 )
+from gorax_constructs.configuration.contract import served_metrics
+from gorax_constructs.configuration.model import EnvironmentConfig
 from gorax_constructs.configuration.naming import API, WORKER, Naming
+from gorax_constructs.parts.appconfig import settings_for
 from gorax_constructs.parts.manifest import DuplicateObject
+from gorax_constructs.parts.observability import Signals
 from gorax_constructs.parts.telemetry import tracing_env
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
@@ -36,22 +40,96 @@ from .fixture_catalog import PRODUCTION
 PART_IDS = ("platform", "config", "secrets", "api", "worker", "migration", "edge", "network", "observability")
 
 
-def build_parts(scope: Construct, naming: Naming) -> dict[str, Construct]:
-    """The parts wired as EnvironmentChart wires them, in any scope."""
-    platform = Platform(scope, "platform", naming=naming)
-    config = AppConfig(scope, "config", naming=naming)
-    secrets = Secrets(scope, "secrets", naming=naming)
-    shared = {"naming": naming, "secrets": secrets.refs, "service_account_name": platform.service_account_name}
+def build_parts(scope: Construct, env: EnvironmentConfig) -> dict[str, Construct]:
+    """The parts wired as EnvironmentChart wires them, in any scope: each gets its slice of ``env`` and
+    the handles of the parts it connects to."""
+    naming = Naming.of(env)
+    platform = Platform(scope, "platform", naming=naming, preview=env.preview, identity=env.identity)
+    config = AppConfig(scope, "config", naming=naming, settings=settings_for(env))
+    secrets = Secrets(scope, "secrets", naming=naming, source=env.secrets, keys=env.secret_keys, identity=env.identity)
+    shared = {
+        "naming": naming,
+        "tier": env.tier,
+        "app_config": config,
+        "secrets": secrets.refs,
+        "service_account_name": platform.service_account_name,
+        "pod_labels": platform.pod_labels,
+        "zone_spread": env.zone_spread,
+    }
+    api = ApiService(
+        scope,
+        "api",
+        config=env.api,
+        process=env.contract.api,
+        metrics=served_metrics(env, API.name),
+        extra_env=tracing_env(naming, env.tracing, API.name),
+        **shared,
+    )
+    worker = WorkerPool(
+        scope,
+        "worker",
+        config=env.worker,
+        process=env.contract.worker,
+        metrics=served_metrics(env, WORKER.name),
+        queue=env.queue,
+        extra_env=tracing_env(naming, env.tracing, WORKER.name),
+        **shared,
+    )
+    migration = MigrationJob(
+        scope,
+        "migration",
+        naming=naming,
+        settings=env.migration,
+        migrator=env.contract.migration,
+        api=env.api,
+        app_config=config,
+        secrets=secrets.refs,
+        service_account_name=platform.service_account_name,
+        pod_labels=platform.pod_labels,
+    )
+    edge = Edge(
+        scope,
+        "edge",
+        naming=naming,
+        config=env.edge,
+        api_host=env.api_host,
+        webhooks_host=env.webhooks_host,
+        cors=env.cors,
+        api=api,
+    )
+    network = NetworkPolicies(
+        scope,
+        "network",
+        naming=naming,
+        config=env.network,
+        edge=env.edge,
+        api=api,
+        worker=worker,
+        migration=migration,
+        identity=env.identity,
+        redis=env.redis,
+        queue=env.queue,
+    )
+    observability = Observability(
+        scope,
+        "observability",
+        naming=naming,
+        monitoring=env.monitoring,
+        tier=env.alert_tier,
+        api=api,
+        worker=worker,
+        signals=Signals.of(env),
+    )
     return {
         "platform": platform,
         "config": config,
         "secrets": secrets,
-        "api": ApiService(scope, "api", app_config=config, extra_env=tracing_env(naming, API.name), **shared),
-        "worker": WorkerPool(scope, "worker", app_config=config, extra_env=tracing_env(naming, WORKER.name), **shared),
-        "migration": MigrationJob(scope, "migration", app_config=config, **shared),
-        "edge": Edge(scope, "edge", naming=naming),
-        "network": NetworkPolicies(scope, "network", naming=naming),
-        "observability": Observability(scope, "observability", naming=naming),
+        "api": api,
+        "worker": worker,
+        "migration": migration,
+        "edge": edge,
+        "network": network,
+        "observability": observability,
     }
 
 
@@ -72,7 +150,7 @@ def test_each_part_in_a_bare_chart_emits_what_it_emits_in_the_environment_chart(
     for body, path in environment.objects():
         by_part.setdefault(path.split("/")[-1], {})[key(body)] = body
     bare = cdk8s.Chart(app, f"bare-{env.name}")
-    parts = build_parts(bare, Naming(env))
+    parts = build_parts(bare, env)
     assert sorted(by_part) == sorted(p for p in PART_IDS if p in by_part)
     for part_id, part in parts.items():
         emitted = {key(o.to_json()): o.to_json() for o in part.node.children if isinstance(o, cdk8s.ApiObject)}
@@ -82,7 +160,7 @@ def test_each_part_in_a_bare_chart_emits_what_it_emits_in_the_environment_chart(
 
 def test_api_object_of_and_json_patches_work_on_a_part_in_a_bare_chart(app):
     bare = cdk8s.Chart(app, "bare-patch")
-    platform = Platform(bare, "platform", naming=Naming(PRODUCTION))
+    platform = Platform(bare, "platform", naming=Naming.of(PRODUCTION))
     account = cdk8s.ApiObject.of(platform.node.find_child(f"ServiceAccount.{PRODUCTION.prefix}-gorax"))
     account.add_json_patch(cdk8s.JsonPatch.add("/metadata/annotations", {"team": "platform"}))
     (synthesized,) = [o for o in Cdk8sTesting.synth(bare) if o["kind"] == "ServiceAccount"]

@@ -139,7 +139,7 @@ def test_a_redis_without_a_password_needs_no_key(tmp_path):
 
 
 def test_without_a_queue_the_worker_polls_the_database(environment):
-    config = environment.get("ConfigMap", Naming(environment.env).name("config"))
+    config = environment.get("ConfigMap", Naming.of(environment.env).name("config"))
     assert config["data"]["queue-enabled"] == ("true" if environment.env.queue else "false")
     assert ("AWS_SQS_QUEUE_URL" in environment.text()) == (environment.env.queue is not None)
 
@@ -192,13 +192,13 @@ def test_the_worker_reads_the_queue_and_keda_reads_it_with_the_workers_role(tmp_
         worker=_scaled(STAGING.worker, "keda-aws-sqs"),
     )
     output = synthesize_environments((public,), tmp_path)[public.name]
-    config = output.get("ConfigMap", Naming(public).name("config"))["data"]
+    config = output.get("ConfigMap", Naming.of(public).name("config"))["data"]
     assert (config["queue-enabled"], config["aws-sqs-queue-url"], config["aws-region"]) == (
         "true",
         QUEUE.queue_url,
         "eu-west-1",
     )
-    api, worker = (Naming(public).name(c) for c in ("api", "worker"))
+    api, worker = (Naming.of(public).name(c) for c in ("api", "worker"))
     for deployment in output.of_kind("Deployment"):
         names = {e["name"] for e in containers(deployment["spec"]["template"])[0]["env"]}
         reads = {"QUEUE_ENABLED", "AWS_SQS_QUEUE_URL", "AWS_SQS_DLQ_URL", "AWS_REGION"} <= names
@@ -239,7 +239,7 @@ def test_a_queue_behind_a_vpc_endpoint_opens_only_that_endpoint(tmp_path):
     queue = dataclasses.replace(QUEUE, endpoint=Peer(cidrs=("10.50.0.0/24",)))
     env = dataclasses.replace(STAGING, identity=IRSA, queue=queue)
     specs = policies(synthesize_environments((env,), tmp_path)[env.name])
-    worker = egress_ports(specs[Naming(env).name("worker")])
+    worker = egress_ports(specs[Naming.of(env).name("worker")])
     assert (str([{"ipBlock": {"cidr": "10.50.0.0/24"}}]), 443) in worker
 
 
@@ -335,7 +335,7 @@ def _destinations(env) -> dict[str, list[tuple[str, list]]]:
 
 
 def test_each_component_reaches_the_database_redis_and_nothing_else_new(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     for component, expected in _destinations(environment.env).items():
         spec = environment.get("NetworkPolicy", naming.name(component))["spec"]
         actual = [(str(rule["to"]), [p["port"] for p in rule["ports"]]) for rule in spec["egress"]]
@@ -386,7 +386,7 @@ def test_a_bad_postgres_setting_is_one_clear_error(postgres, field, allowed):
 def test_the_binaries_get_the_db_variables_they_read(environment):
     """internal/config/config.go: DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_SSLMODE, not DATABASE_URL."""
     env = environment.env
-    config = environment.get("ConfigMap", Naming(env).name("config"))["data"]
+    config = environment.get("ConfigMap", Naming.of(env).name("config"))["data"]
     assert (config["db-host"], config["db-name"], config["db-user"], config["db-sslmode"]) == (
         env.postgres.host,
         env.postgres.name,
@@ -395,7 +395,7 @@ def test_the_binaries_get_the_db_variables_they_read(environment):
     )
     assert config["db-port"] == str(env.network.database_port)
     for name in ("api", "worker"):
-        deployment = environment.get("Deployment", Naming(env).name(name))
+        deployment = environment.get("Deployment", Naming.of(env).name(name))
         (container,) = [c for c in containers(deployment["spec"]["template"]) if c["name"] == name]
         variables = {e["name"]: e.get("valueFrom", {}) for e in container["env"]}
         assert {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_SSLMODE", "DB_PASSWORD"} <= variables.keys()

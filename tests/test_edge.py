@@ -175,7 +175,7 @@ def backends(output):
 
 
 def test_backends_name_the_api_service_port(any_edge):
-    expected = (Naming(any_edge.env).name("api"), API_SERVICE_PORT)
+    expected = (Naming.of(any_edge.env).name("api"), API_SERVICE_PORT)
     found = list(backends(any_edge))
     assert found
     assert all((name, port) == expected for _, name, port in found)

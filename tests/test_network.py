@@ -26,7 +26,7 @@ def selecting(output, labels, policy_type):
 
 
 def component_labels(output, component):
-    return Naming(output.env).component_labels(component)
+    return Naming.of(output.env).component_labels(component)
 
 
 def test_default_deny_in_both_directions(any_edge):
@@ -108,7 +108,7 @@ def test_migration_reaches_the_database(any_edge):
 
 def test_policies_select_by_stable_labels_only(any_edge):
     """Every policy selects Gorax pods by their stable labels, except the one for cert-manager's solver pods."""
-    stable = set(Naming(any_edge.env).selector(API.name))
+    stable = set(Naming.of(any_edge.env).selector(API.name))
     for policy in (o for o in own_objects(any_edge) if o["kind"] == "NetworkPolicy"):
         selected = policy["spec"]["podSelector"].get("matchLabels", {})
         assert set(selected) <= stable or selected == ACME_SOLVER
@@ -183,6 +183,6 @@ def test_pod_labels_finds_every_workload_kind():
 
 def test_unselected_pod_template_is_detected(environment):
     """The pod-template test is not vacuous: a pod of an unknown component is selected by no component policy."""
-    labels = Naming(environment.env).component_labels("cache")
+    labels = Naming.of(environment.env).component_labels("cache")
     specific = [p for p in policies(environment) if p["spec"]["podSelector"]]
     assert not any(selector_matches(p["spec"]["podSelector"], labels) for p in specific)

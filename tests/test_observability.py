@@ -59,7 +59,7 @@ def monitor_problems(objects):
 
 
 def test_monitors_exist_and_carry_the_prometheus_selector_label(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     expected = dict(environment.env.monitoring.prometheus_labels)
     served = resolved_application_metrics(environment.env)
     objects = [("ServiceMonitor", naming.name("api"))] if served.api else []
@@ -93,7 +93,7 @@ def test_previews_carry_no_rules_or_dashboard_of_their_own(fixture_synthesized):
         kinds = {(o["kind"], o["metadata"]["name"]) for o in fixture_synthesized[preview.name].objects}
         assert not [k for k in kinds if k[0] == "PrometheusRule" or "dashboard" in k[1]]
     development = fixture_synthesized[fixture.DEV.name]
-    naming = Naming(fixture.DEV)
+    naming = Naming.of(fixture.DEV)
     shared_rules = development.get("PrometheusRule", naming.name("previews-alerts"))
     assert shared_rules["spec"]["groups"] == preview_rule_groups(fixture.DEV)
     shared_dashboard = development.get("ConfigMap", naming.name("previews-dashboard"))
@@ -130,7 +130,7 @@ def _fixture_objects(naming, *, service_port="http", pod_port="health", pod_labe
 
 def test_monitor_check_accepts_the_contracted_workloads(fixture_synthesized):
     output = fixture_synthesized[fixture.PRODUCTION.name]
-    naming = Naming(output.env)
+    naming = Naming.of(output.env)
     monitors = output.of_kind("ServiceMonitor") + output.of_kind("PodMonitor")
     assert monitor_problems(monitors + _fixture_objects(naming)) == []
 
@@ -140,7 +140,7 @@ def test_monitor_check_catches_wrong_ports_and_labels(tmp_path):
     production = fixture.PRODUCTION
     contract = replace(production.contract, worker=replace(production.contract.worker, metrics=Metrics(port=8081)))
     output = synthesize_environments((replace(production, contract=contract),), tmp_path)[production.name]
-    naming = Naming(output.env)
+    naming = Naming.of(output.env)
     monitors = output.of_kind("ServiceMonitor") + output.of_kind("PodMonitor")
     wrong_ports = _fixture_objects(naming, service_port="web", pod_port="metrics")
     assert len(monitor_problems(monitors + wrong_ports)) == len(monitors) == 2
@@ -203,7 +203,7 @@ def test_alert_catalogue_for_the_runbook():
 
 def test_dashboard_config_map_loads(environment):
     env = environment.env
-    naming = Naming(env)
+    naming = Naming.of(env)
     if env.preview:  # previews share development's (test_the_preview_dashboard_serves_every_preview)
         assert [o for o in environment.of_kind("ConfigMap") if o["metadata"]["name"] == naming.name("dashboard")] == []
         return
@@ -235,7 +235,9 @@ def assert_panels(model, scoped):
 
 
 def test_the_preview_dashboard_serves_every_preview(fixture_synthesized):
-    config_map = fixture_synthesized[fixture.DEV.name].get("ConfigMap", Naming(fixture.DEV).name("previews-dashboard"))
+    config_map = fixture_synthesized[fixture.DEV.name].get(
+        "ConfigMap", Naming.of(fixture.DEV).name("previews-dashboard")
+    )
     model = json.loads(config_map["data"]["gorax-previews.json"])
     assert model == preview_dashboard(fixture.DEV)
     assert model["uid"] == "gorax-previews"

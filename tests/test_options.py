@@ -22,7 +22,7 @@ GKE_METADATA = (("169.254.169.254/32", 80), ("169.254.169.252/32", 988))
 
 
 def pod_template(output, component):
-    naming = Naming(output.env)
+    naming = Naming.of(output.env)
     if component == MIGRATION:
         return output.get("Job", naming.name("migrate"))["spec"]["template"]
     return output.get("Deployment", naming.name(component))["spec"]["template"]
@@ -60,7 +60,7 @@ def option(request, options_synthesized):
 
 def test_sealed_secret_unseals_to_the_pods_secret(options_synthesized):
     output = options_synthesized[SEALED.name]
-    naming = Naming(SEALED)
+    naming = Naming.of(SEALED)
     (sealed,) = output.of_kind("SealedSecret")
     assert sealed["metadata"]["name"] == naming.name("secrets")
     assert sealed["spec"]["encryptedData"] == SEALED.secrets.encrypted_data()
@@ -124,7 +124,7 @@ def _nothing_opened(environment, component):
     for address, port in GKE_METADATA:
         assert not allowed(environment, component, address, port)
     names = [p["metadata"]["name"] for p in environment.of_kind("NetworkPolicy")]
-    assert Naming(environment.env).name("workload-identity") not in names
+    assert Naming.of(environment.env).name("workload-identity") not in names
 
 
 def test_identity_egress_follows_the_identity(option):
@@ -146,7 +146,7 @@ def test_identity_egress_follows_the_identity(option):
 @pytest.mark.parametrize("env", [AWS, GCP, AZURE], ids=lambda e: e.name)
 def test_csi_volume_is_mounted_read_only_by_every_pod(options_synthesized, env):
     output = options_synthesized[env.name]
-    naming = Naming(env)
+    naming = Naming.of(env)
     (provider_class,) = output.of_kind("SecretProviderClass")
     assert provider_class["metadata"]["name"] == naming.name("secrets")
     for component in COMPONENTS:
@@ -171,7 +171,7 @@ def test_secret_provider_class_syncs_every_key_from_its_remote_object(options_sy
     spec = provider_class["spec"]
     assert spec["provider"] == env.secrets.provider
     (synced,) = spec["secretObjects"]
-    assert synced["secretName"] == Naming(env).name("secrets")
+    assert synced["secretName"] == Naming.of(env).name("secrets")
     assert [(d["objectName"], d["key"]) for d in synced["data"]] == [(k, k) for k in KEYS]
     # Each remote object is written to a file named after its key, which secretObjects reads.
     parameters = spec["parameters"]
@@ -201,7 +201,7 @@ def test_only_csi_environments_mount_csi_volumes(environment):
 def test_keda_owns_the_worker_hpa(options_synthesized):
     for env in (SEALED, AZURE):
         output = options_synthesized[env.name]
-        naming = Naming(env)
+        naming = Naming.of(env)
         hpas = [h["metadata"]["name"] for h in output.of_kind("HorizontalPodAutoscaler")]
         assert hpas == [naming.name("api", "hpa")]  # the worker's HPA is KEDA's
         (scaled,) = output.of_kind("ScaledObject")
@@ -228,7 +228,7 @@ def test_keda_owns_the_worker_hpa(options_synthesized):
 
 def test_prometheus_adapter_mode_adds_an_external_metric(options_synthesized):
     output = options_synthesized[AWS.name]
-    hpa = output.get("HorizontalPodAutoscaler", Naming(AWS).name("worker", "hpa"))
+    hpa = output.get("HorizontalPodAutoscaler", Naming.of(AWS).name("worker", "hpa"))
     (external,) = [m["external"] for m in hpa["spec"]["metrics"] if m["type"] == "External"]
     assert external == {
         "metric": {"name": "gorax_queue_depth", "selector": {"matchLabels": {"queue": "default"}}},

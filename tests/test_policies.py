@@ -26,7 +26,7 @@ def test_no_construct_path_labels_or_hash_names(environment):
     for obj in own_objects(environment):
         assert "cdk8s.io/metadata.addr" not in json.dumps(obj), f"{obj['kind']}/{obj['metadata']['name']}"
     names = [o["metadata"]["name"] for o in environment.objects]
-    prefix = Naming(environment.env).instance
+    prefix = Naming.of(environment.env).instance
     for obj in environment.objects:
         if obj["kind"] != "Namespace":
             assert obj["metadata"]["name"].startswith(prefix), obj["metadata"]["name"]
@@ -61,7 +61,7 @@ def test_service_accounts_do_not_mount_api_tokens(environment):
 
 
 def test_config_map_has_the_guide_name_and_settings(environment):
-    config = environment.get("ConfigMap", Naming(environment.env).name("config"))
+    config = environment.get("ConfigMap", Naming.of(environment.env).name("config"))
     assert config["metadata"]["name"] == f"{environment.env.prefix}-gorax-config"
     assert config["data"]["log-level"] == environment.env.log_level
     assert config["data"]["cors-allowed-origins"] == ",".join(environment.env.cors.allowed_origins)

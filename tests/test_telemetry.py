@@ -25,14 +25,14 @@ def as_dict(env_list):
 @pytest.mark.parametrize("env,ratio", [(DEVELOPMENT, "1"), (STAGING, "0.5"), (PRODUCTION, "0.1")], ids=lambda x: x)
 def test_sample_rates_follow_the_guide(env, ratio):
     for component in (API.name, WORKER.name):
-        variables = as_dict(tracing_env(Naming(env), component))
+        variables = as_dict(tracing_env(Naming.of(env), env.tracing, component))
         assert variables["TRACING_SAMPLE_RATE"] == ratio
 
 
 @pytest.mark.parametrize("env", (*ENVIRONMENTS, *PERMANENT), ids=lambda e: e.name)
 @pytest.mark.parametrize("component", [API.name, WORKER.name])
 def test_standard_and_gorax_variables_agree(env, component):
-    variables = as_dict(tracing_env(Naming(env), component))
+    variables = as_dict(tracing_env(Naming.of(env), env.tracing, component))
     assert variables["TRACING_SERVICE_NAME"] == f"gorax-{component}"
     assert env.tracing.endpoint.endswith("://" + variables["TRACING_ENDPOINT"])
     assert variables["TRACING_ENDPOINT"].endswith(":4317")
@@ -48,7 +48,7 @@ def test_standard_and_gorax_variables_agree(env, component):
 
 def test_disabled_tracing_turns_the_exporter_off():
     env = replace(STAGING, tracing=replace(STAGING.tracing, enabled=False))
-    variables = as_dict(tracing_env(Naming(env), API.name))
+    variables = as_dict(tracing_env(Naming.of(env), env.tracing, API.name))
     assert variables["TRACING_ENABLED"] == "false"
 
 
@@ -64,7 +64,7 @@ def test_undefined_references_ignores_escapes_and_value_from():
 
 @pytest.mark.parametrize("env", (*ENVIRONMENTS, *PERMANENT), ids=lambda e: e.name)
 def test_tracing_env_needs_pod_name_first(env):
-    extra = tracing_env(Naming(env), API.name)
+    extra = tracing_env(Naming.of(env), env.tracing, API.name)
     assert undefined_references(extra) == ["OTEL_RESOURCE_ATTRIBUTES: $(POD_NAME)"]
     assert undefined_references([*POD_ENV, *extra]) == []
 

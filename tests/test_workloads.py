@@ -107,7 +107,7 @@ def _signals(scaler):
 
 
 def test_every_deployment_is_autoscaled_with_the_configured_range(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     scaled = scalers(environment)
     for component in ("api", "worker"):
         scaling = getattr(environment.env, component).autoscaling
@@ -176,7 +176,7 @@ def test_every_setting_reaches_the_variable_the_app_reads(environment):
 
 def provided_secret_keys(environment):
     """{(secret name, key)} the environment's secret source provides."""
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     if isinstance(environment.env.secrets, ExternalSecrets):
         return {
             (es["spec"]["target"]["name"], d["secretKey"])
@@ -233,7 +233,7 @@ def test_service_selectors_match_exactly_one_workload(environment):
 
 
 def test_api_service_contract(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     service = environment.get("Service", naming.name("api"))
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
@@ -247,7 +247,7 @@ def test_api_service_contract(environment):
 
 
 def test_pod_templates_carry_their_components_selector(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     by_name = {o["metadata"]["name"]: t for o, t in list(pod_templates(environment.objects))}
     for name, component in (("api", "api"), ("worker", "worker"), ("migrate", "migration")):
         labels = by_name[naming.name(name)]["metadata"]["labels"]
@@ -261,7 +261,7 @@ def test_downward_api_variables_come_first(environment):
 
 
 def test_worker_contract(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     worker = environment.get("Deployment", naming.name("worker"))
     spec = worker["spec"]["template"]["spec"]
     (container,) = spec["containers"]
@@ -278,7 +278,7 @@ def test_worker_contract(environment):
 
 
 def test_zone_spread_where_configured(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     for component in ("api", "worker"):
         spec = environment.get("Deployment", naming.name(component))["spec"]["template"]["spec"]
         constraints = spec.get("topologySpreadConstraints", [])
@@ -294,7 +294,7 @@ def test_the_fixture_spreads_production_across_zones():
 
 
 def test_migration_job_is_a_sync_hook_with_a_stable_name(environment):
-    naming = Naming(environment.env)
+    naming = Naming.of(environment.env)
     job = environment.get("Job", naming.name("migrate"))
     annotations = job["metadata"]["annotations"]
     # Sync, not PreSync: a PreSync hook would run before the Namespace and Secret it needs exist.

@@ -76,6 +76,10 @@ class Resources:
             yield Problem("memory_request", self.memory_request, f"at most the memory limit {self.memory_limit}")
 
 
+QUEUE_METRIC = "gorax_queue_depth"
+"""The queue-depth series a build records: what the autoscalers read and the environments table names."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class QueueDepth:
     """Scale the workers on pending workflows per worker (``gorax_queue_depth``), besides CPU and memory.

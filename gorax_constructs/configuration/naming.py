@@ -45,14 +45,30 @@ NGINX = "nginx.ingress.kubernetes.io/"  # ingress-nginx annotation prefix
 
 @dataclass(frozen=True)
 class Naming:
-    """Names and labels of one environment's objects."""
+    """Names and labels of one environment's objects, nothing else: a construct that needs a setting takes
+    it as a prop of its own (``Naming.of(env)`` for an environment).
 
-    env: EnvironmentConfig
+    Props:
+        prefix: the object-name prefix (``dev`` in ``dev-gorax-api``).
+        environment: the ``environment`` label's value.
+        namespace: the namespace of every namespaced object.
+        extra_labels: labels added to every object (default none).
+    """
+
+    prefix: str
+    environment: str
+    namespace: str
+    extra_labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, env: EnvironmentConfig) -> Naming:
+        """The environment's naming: its prefix, name, namespace and extra labels."""
+        return cls(env.prefix, env.name, env.namespace, env.extra_labels)
 
     @property
     def instance(self) -> str:
         """``app.kubernetes.io/instance``: unique per environment, stable across refactors."""
-        return f"{self.env.prefix}-{APP}"
+        return f"{self.prefix}-{APP}"
 
     def name(self, *parts: str) -> str:
         """``<prefix>-gorax[-part...]``, the guide's object names."""
@@ -66,8 +82,8 @@ class Naming:
             "app.kubernetes.io/instance": self.instance,
             "app.kubernetes.io/part-of": APP,
             "app.kubernetes.io/managed-by": MANAGED_BY,
-            "environment": self.env.name,
-            **dict(self.env.extra_labels),
+            "environment": self.environment,
+            **dict(self.extra_labels),
         }
 
     def component_labels(self, component: str, version: str | None = None) -> dict[str, str]:
@@ -89,7 +105,7 @@ class Naming:
 
     def metadata(self, name: str, *, component: str | None = None, version: str | None = None) -> dict[str, object]:
         labels = self.component_labels(component, version) if component else self.labels()
-        return {"name": name, "namespace": self.env.namespace, "labels": labels}
+        return {"name": name, "namespace": self.namespace, "labels": labels}
 
 
 LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")

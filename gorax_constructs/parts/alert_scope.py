@@ -62,7 +62,7 @@ class Scope:
         """``namespace``: another namespace value (a dashboard's ``$namespace``) for a one-namespace scope."""
         self.env = env
         self.previews = previews
-        self.naming = Naming(env)
+        self.naming = Naming.of(env)
         self.t = env.monitoring.thresholds
         self.floor = env.monitoring.min_traffic
         self.namespace_value = namespace or env.namespace

@@ -1,9 +1,8 @@
-"""The application ConfigMap, the variables it feeds, and the checksum that rolls pods."""
+"""The application ConfigMap and the variables it feeds (``pods.config_checksum`` rolls the pods)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -88,18 +87,19 @@ def settings_for(env: EnvironmentConfig) -> tuple[Setting, ...]:
 class AppConfig(ChartPart):
     """The ``<prefix>-gorax-config`` ConfigMap.
 
-    Exposes ``name``, ``settings`` (for the workloads' env lists) and
-    ``checksum``: a digest of the data that the workloads put on their pod
-    templates, so changing a setting rolls the pods (the old overlays merged
-    into an un-hashed ConfigMap and never rolled).
+    Props:
+        naming: names and labels; the ConfigMap is ``<prefix>-gorax-config``.
+        settings: its keys, values and consumers (``settings_for(env)`` for an environment).
+
+    Exposes ``name`` and ``settings`` (for the workloads' env lists and the checksum on their pod
+    templates, so changing a setting rolls the pods that read it).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming, settings: Sequence[Setting]) -> None:
         super().__init__(scope, id)
         self.name = naming.name("config")
-        self.settings = settings_for(naming.env)
+        self.settings = tuple(settings)
         data = {s.key: s.value for s in self.settings}
-        self.checksum = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
         self.add_manifest(
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": naming.metadata(self.name), "data": data},
         )

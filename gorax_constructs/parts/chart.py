@@ -6,14 +6,15 @@ from typing import overload
 
 from constructs import Construct
 
+from ..configuration.contract import served_metrics
 from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import API, WORKER, Naming
-from .appconfig import AppConfig
+from .appconfig import AppConfig, settings_for
 from .edge import Edge
 from .manifest import ManifestChart
 from .migration import MigrationJob
 from .network import NetworkPolicies
-from .observability import Observability
+from .observability import Observability, Signals
 from .platform import Platform
 from .quota import NamespaceQuota
 from .secrets import Secrets
@@ -52,27 +53,87 @@ class EnvironmentChart(ManifestChart):
             construct_id = id_or_env
         else:
             raise TypeError("EnvironmentChart(scope, id, env) needs an EnvironmentConfig as env")
-        naming = Naming(env)
+        naming = Naming.of(env)
         super().__init__(scope, construct_id, namespace=env.namespace, labels=naming.labels())
         self.env = env
         self.naming = naming
-        self.platform = Platform(self, "platform", naming=naming)
-        self.app_config = AppConfig(self, "config", naming=naming)
-        self.secrets = Secrets(self, "secrets", naming=naming)
+        self.platform = Platform(self, "platform", naming=naming, preview=env.preview, identity=env.identity)
+        self.app_config = AppConfig(self, "config", naming=naming, settings=settings_for(env))
+        self.secrets = Secrets(
+            self, "secrets", naming=naming, source=env.secrets, keys=env.secret_keys, identity=env.identity
+        )
         shared = {
             "naming": naming,
+            "tier": env.tier,
+            "app_config": self.app_config,
             "secrets": self.secrets.refs,
             "service_account_name": self.platform.service_account_name,
+            "pod_labels": self.platform.pod_labels,
+            "zone_spread": env.zone_spread,
         }
         self.api = ApiService(
-            self, "api", app_config=self.app_config, extra_env=tracing_env(naming, API.name), **shared
+            self,
+            "api",
+            config=env.api,
+            process=env.contract.api,
+            metrics=served_metrics(env, API.name),
+            extra_env=tracing_env(naming, env.tracing, API.name),
+            **shared,
         )
         self.worker = WorkerPool(
-            self, "worker", app_config=self.app_config, extra_env=tracing_env(naming, WORKER.name), **shared
+            self,
+            "worker",
+            config=env.worker,
+            process=env.contract.worker,
+            metrics=served_metrics(env, WORKER.name),
+            queue=env.queue,
+            extra_env=tracing_env(naming, env.tracing, WORKER.name),
+            **shared,
         )
-        self.migration = MigrationJob(self, "migration", app_config=self.app_config, **shared)
-        self.edge = Edge(self, "edge", naming=naming)
-        self.network = NetworkPolicies(self, "network", naming=naming)
-        self.observability = Observability(self, "observability", naming=naming)
+        self.migration = MigrationJob(
+            self,
+            "migration",
+            naming=naming,
+            settings=env.migration,
+            migrator=env.contract.migration,
+            api=env.api,
+            app_config=self.app_config,
+            secrets=self.secrets.refs,
+            service_account_name=self.platform.service_account_name,
+            pod_labels=self.platform.pod_labels,
+        )
+        self.edge = Edge(
+            self,
+            "edge",
+            naming=naming,
+            config=env.edge,
+            api_host=env.api_host,
+            webhooks_host=env.webhooks_host,
+            cors=env.cors,
+            api=self.api,
+        )
+        self.network = NetworkPolicies(
+            self,
+            "network",
+            naming=naming,
+            config=env.network,
+            edge=env.edge,
+            api=self.api,
+            worker=self.worker,
+            migration=self.migration,
+            identity=env.identity,
+            redis=env.redis,
+            queue=env.queue,
+        )
+        self.observability = Observability(
+            self,
+            "observability",
+            naming=naming,
+            monitoring=env.monitoring,
+            tier=env.alert_tier,
+            api=self.api,
+            worker=self.worker,
+            signals=Signals.of(env),
+        )
         if env.preview:
-            self.quota = NamespaceQuota(self, "quota", naming=naming)
+            self.quota = NamespaceQuota(self, "quota", naming=naming, workloads=(self.api, self.worker, self.migration))

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 from constructs import Construct
 
 from ..configuration.edge import CLUSTER_ISSUER, EdgeConfig, HostEdge, IssuedTls, WildcardTls
-from ..configuration.naming import API, API_SERVICE_PORT, NGINX
+from ..configuration.naming import NGINX
 from .manifest import Body, ChartPart
 
 EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 if TYPE_CHECKING:
-    from ..configuration.model import Cors, EnvironmentConfig
+    from ..configuration.contract import Process
+    from ..configuration.model import Cors
     from ..configuration.naming import Naming
+    from .workloads import ApiService
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Edge(ChartPart):
 
     One routing object per host, so webhook senders (servers that burst and
     post large bodies slowly) and browsers get different limits. CORS, when
-    enabled on a host, uses ``env.cors`` -- the object the application's
+    enabled on a host, uses ``cors`` -- the object the application's
     ``CORS_ALLOWED_ORIGINS`` comes from -- so the edge can never answer
     ``Access-Control-Allow-Origin: *`` while the app expects a list.
 
@@ -46,7 +48,12 @@ class Edge(ChartPart):
     ingress-nginx adds HSTS by default, a Gateway needs it from the platform.
 
     Props:
-        naming: the environment's ``Naming`` (hosts, CORS and ``edge`` come from ``naming.env``).
+        naming: names and labels.
+        config: the edge's mode, TLS, ingress class or Gateway, per-host limits and blocked paths.
+        api_host: the API's public host.
+        webhooks_host: the webhook senders' public host.
+        cors: the CORS policy, on the hosts whose limits enable it.
+        api: the API, whose Service every route names as its backend.
 
     TLS (ingress-nginx mode) comes from ``edge.tls``: cert-manager's ingress-shim
     issues ``<prefix>-gorax-tls`` from the API Ingress's issuer annotation
@@ -60,25 +67,35 @@ class Edge(ChartPart):
     names), ``hosts`` and ``certificate_name`` (ingress-nginx mode, ``IssuedTls``).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        config: EdgeConfig,
+        api_host: str,
+        webhooks_host: str,
+        cors: Cors,
+        api: ApiService,
+    ) -> None:
         super().__init__(scope, id)
-        env = naming.env
         self.naming = naming
-        self.config: EdgeConfig = env.edge
-        self.refused_paths = refused_paths(env)
-        self.api_service_name = naming.name(API.name)
-        self.api_service_port = API_SERVICE_PORT
+        self.config = config
+        self.refused_paths = refused_paths(config, api.process)
+        self.api_service_name = api.service_name
+        self.api_service_port = api.service_port
         self.certificate_name = naming.name("tls")
         self.hosts = (
-            Host("api", env.api_host, self.config.api),
-            Host("webhooks", env.webhooks_host, self.config.webhooks),
+            Host("api", api_host, self.config.api),
+            Host("webhooks", webhooks_host, self.config.webhooks),
         )
         if self.config.mode == "gateway-api":
             for host in self.hosts:
-                self._route(host, env.cors)
+                self._route(host, cors)
         else:
             for host in self.hosts:
-                self._ingress(host, env.cors)
+                self._ingress(host, cors)
             self._blocked_paths_ingress()
 
     # ingress-nginx -----------------------------------------------------------------------------------------------
@@ -259,12 +276,11 @@ def _covers(prefix: str, path: str) -> bool:
     return path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/")
 
 
-def refused_paths(env: EnvironmentConfig) -> tuple[str, ...]:
+def refused_paths(edge: EdgeConfig, api: Process) -> tuple[str, ...]:
     """``edge.blocked_paths``, then the API's probe and metrics paths (its contract's) they do not cover."""
-    api = env.contract.api
     internal = [api.probes.liveness, api.probes.readiness, api.probes.startup]
     internal += [api.metrics.path] if api.metrics is not None else []
-    paths = list(env.edge.blocked_paths)
+    paths = list(edge.blocked_paths)
     for path in internal:
         if path and not any(_covers(prefix, path) for prefix in paths):
             paths.append(path)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
@@ -25,6 +25,10 @@ from .pods import (
     scratch_volumes,
 )
 from .secrets import SecretRefs
+
+if TYPE_CHECKING:
+    from ..configuration.contract import Migrator
+    from ..configuration.model import ComponentConfig, Migration
 
 COMPONENT = "migration"
 DSN = "host=$(DB_HOST) port=$(DB_PORT) user=$(DB_USER) password=$(DB_PASSWORD) dbname=$(DB_NAME) sslmode=$(DB_SSLMODE)"
@@ -51,10 +55,14 @@ class MigrationJob(ChartPart):
     annotation lets Flux recreate the Job when its template changes.
 
     Props:
-        naming: the environment's naming rule; settings come from ``naming.env.migration``.
+        naming: names and labels.
+        settings: the Job's retries, deadline and time to live.
+        migrator: the contract's migrator (image, command, working directory).
+        api: the API's settings: the migrator runs its image's tag, with its resources.
         app_config: the application ConfigMap (the ``DB_*`` settings).
         secrets: the environment's Secret (``database-password``).
         service_account_name: the pod's ServiceAccount.
+        pod_labels: labels the platform needs on the pod (``Platform.pod_labels``; default none).
         extra_env: variables appended to the container's env (default none).
 
     Exposes ``name`` and ``selector`` (its pods' labels, for NetworkPolicies).
@@ -66,16 +74,17 @@ class MigrationJob(ChartPart):
         id: str,
         *,
         naming: Naming,
+        settings: Migration,
+        migrator: Migrator,
+        api: ComponentConfig,
         app_config: AppConfig,
         secrets: SecretRefs,
         service_account_name: str,
+        pod_labels: Mapping[str, str] | None = None,
         extra_env: Sequence[EnvVar] = (),
     ) -> None:
         super().__init__(scope, id)
-        env = naming.env
-        settings = env.migration
-        migrator = env.contract.migration
-        image = migrator.image_for(env.api.image)
+        image = migrator.image_for(api.image)
         assert image is not None  # EnvironmentConfig refuses a migrator image it cannot derive
         self.name = naming.name("migrate")
         self.selector = naming.selector(COMPONENT)
@@ -105,7 +114,7 @@ class MigrationJob(ChartPart):
                 literal_env({"DATABASE_URL": DSN}),
                 extra_env=extra_env,
             ),
-            "resources": resources(env.api),
+            "resources": resources(api),
             "securityContext": container_security_context(),
             "volumeMounts": mounts,
         }
@@ -119,7 +128,7 @@ class MigrationJob(ChartPart):
                     "activeDeadlineSeconds": settings.active_deadline_seconds,
                     "ttlSecondsAfterFinished": settings.ttl_seconds_after_finished,
                     "template": {
-                        "metadata": pod_template_metadata(naming, COMPONENT, version, {}),
+                        "metadata": pod_template_metadata(naming, COMPONENT, version, {}, pod_labels or {}),
                         "spec": {
                             "restartPolicy": "Never",
                             "serviceAccountName": service_account_name,

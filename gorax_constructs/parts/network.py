@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from ..configuration.contract import served_metrics
 from ..configuration.dependencies import SQS_PORT
-from ..configuration.edge import IssuedTls
+from ..configuration.edge import EdgeConfig, IssuedTls
 from ..configuration.naming import API, COMPONENT_LABEL, WORKER
 from ..configuration.network import (
     ACME_SOLVER,
@@ -20,11 +19,13 @@ from ..configuration.network import (
     namespace_labels,
 )
 from .manifest import Body, ChartPart
-from .process import metrics_port_name
 
 if TYPE_CHECKING:
-    from ..configuration.model import EnvironmentConfig
+    from ..configuration.dependencies import Redis, SqsQueue
+    from ..configuration.identity import WorkloadIdentity
     from ..configuration.naming import Naming
+    from .migration import MigrationJob
+    from .workloads import ApiService, WorkerPool, Workload
 
 
 class NetworkPolicies(ChartPart):
@@ -48,26 +49,46 @@ class NetworkPolicies(ChartPart):
       HTTP-01 solver pods, which cert-manager runs in this namespace while it issues or renews the TLS
       Certificate; without it default deny fails every renewal (harmless when the issuer uses DNS-01).
 
-    Pods are selected by ``Naming.selector(component)``, the stable labels. Ports are named where the
+    Pods are selected by the workloads' own ``selector``, the stable labels. Ports are named where the
     container names them, so a port-number change in the workloads cannot silently open or close one.
 
     Props:
-        naming: the environment's ``Naming`` (``network`` and ``edge.mode`` come from ``naming.env``).
+        naming: names and labels.
+        config: the peers (DNS, database, collector, monitoring, edge) and the external egress.
+        edge: the edge's mode (which peer reaches the API) and TLS (an issued certificate needs the
+            ACME solver's allowance).
+        api, worker, migration: the pods the policies select (their selectors and metrics ports).
+        identity: the workload identity whose cloud endpoints the API and workers reach (default ``None``).
+        redis: the Redis the API and workers reach (default ``None``).
+        queue: the SQS queue whose VPC endpoint the workers reach (default ``None``).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        config: NetworkConfig,
+        edge: EdgeConfig,
+        api: ApiService,
+        worker: WorkerPool,
+        migration: MigrationJob,
+        identity: WorkloadIdentity | None = None,
+        redis: Redis | None = None,
+        queue: SqsQueue | None = None,
+    ) -> None:
         super().__init__(scope, id)
-        env = naming.env
         self.naming = naming
-        net: NetworkConfig = env.network
-        edge_peer = net.gateway if env.edge.mode == "gateway-api" else net.ingress_controller
+        net = config
+        edge_peer = net.gateway if edge.mode == "gateway-api" else net.ingress_controller
         database = {"to": net.database.peers(), "ports": [{"protocol": "TCP", "port": net.database_port}]}
         otlp = {"to": net.otel_collector.peers(), "ports": [{"protocol": "TCP", "port": p} for p in OTLP_PORTS]}
         external = {
             "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(net.excluded_ranges)}}],
             "ports": [{"protocol": "TCP", "port": p} for p in net.external_ports],
         }
-        dependencies = _dependency_egress(env)
+        dependencies = _dependency_egress(redis, queue)
 
         self._policy("default-deny", {}, ingress=[], egress=[])
         dns_peers = [{"namespaceSelector": {"matchLabels": dict(namespace_labels(net.dns_namespace))}}]
@@ -76,11 +97,11 @@ class NetworkPolicies(ChartPart):
         # Prometheus reaches a component only where the contract says it serves metrics.
         scrape = {
             name: [{"from": net.monitoring.peers(), "ports": [{"protocol": "TCP", "port": port}]}]
-            for name, port in scraped_ports(env).items()
+            for name, port in scraped_ports(api, worker).items()
         }
         self._policy(
             API.name,
-            naming.selector(API.name),
+            api.selector,
             ingress=[
                 {"from": edge_peer.peers(), "ports": [{"protocol": "TCP", "port": API.port_name}]},
                 *scrape.get(API.name, []),
@@ -89,21 +110,21 @@ class NetworkPolicies(ChartPart):
         )
         self._policy(
             WORKER.name,
-            naming.selector(WORKER.name),
+            worker.selector,
             ingress=scrape.get(WORKER.name, []),
             egress=[database, *dependencies[WORKER.name], otlp, external],
         )
-        self._policy(MIGRATION, naming.selector(MIGRATION), egress=[database])
-        if env.identity is not None and env.identity.egress:
+        self._policy(MIGRATION, migration.selector, egress=[database])
+        if identity is not None and identity.egress:
             # Only the named cloud endpoints (identity.cloud_apis), for the pods that call them.
             identity_egress = [
                 {"to": [{"ipBlock": {"cidr": e.cidr}}], "ports": [{"protocol": "TCP", "port": e.port}]}
-                for e in env.identity.egress
+                for e in identity.egress
             ]
             calls_apis = {"key": COMPONENT_LABEL, "operator": "In", "values": [API.name, WORKER.name]}
-            selector = {k: v for k, v in naming.selector(API.name).items() if k != COMPONENT_LABEL}
+            selector = {k: v for k, v in api.selector.items() if k != COMPONENT_LABEL}
             self._policy("workload-identity", selector, egress=identity_egress, expressions=[calls_apis])
-        if env.edge.mode == "ingress-nginx" and isinstance(env.edge.tls, IssuedTls):
+        if edge.mode == "ingress-nginx" and isinstance(edge.tls, IssuedTls):
             solver_port = [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]
             self._policy("acme-solver", ACME_SOLVER, ingress=[{"from": edge_peer.peers(), "ports": solver_port}])
 
@@ -136,17 +157,12 @@ class NetworkPolicies(ChartPart):
         )
 
 
-def scraped_ports(env: EnvironmentConfig) -> dict[str, str]:
-    """Component -> the named port Prometheus scrapes, for the components whose contract serves metrics."""
-    ports = {}
-    for component, process in ((API, env.contract.api), (WORKER, env.contract.worker)):
-        port = metrics_port_name(component, process, served_metrics(env, component.name))
-        if port is not None:
-            ports[component.name] = port
-    return ports
+def scraped_ports(*workloads: Workload) -> dict[str, str]:
+    """Component -> the named port Prometheus scrapes, for the workloads that serve metrics."""
+    return {w.component.name: w.metrics_port_name for w in workloads if w.metrics_port_name is not None}
 
 
-def _dependency_egress(env: EnvironmentConfig) -> dict[str, list[Body]]:
+def _dependency_egress(redis: Redis | None, queue: SqsQueue | None) -> dict[str, list[Body]]:
     """Egress to Redis (API and worker: exactly its endpoint and port) and to an SQS VPC endpoint (worker).
 
     The migration needs neither (cmd/migrate connects to PostgreSQL only). The public regional SQS endpoint
@@ -154,10 +170,10 @@ def _dependency_egress(env: EnvironmentConfig) -> dict[str, list[Body]]:
     must hold 443, the configuration checks it), and nothing more is opened for it.
     """
     rules: dict[str, list[Body]] = {API.name: [], WORKER.name: []}
-    if env.redis is not None:
-        redis = {"to": env.redis.peers(), "ports": [{"protocol": "TCP", "port": env.redis.endpoint_port}]}
-        rules[API.name].append(redis)
-        rules[WORKER.name].append(redis)
-    if env.queue is not None and env.queue.endpoint is not None:
-        rules[WORKER.name].append({"to": env.queue.endpoint.peers(), "ports": [{"protocol": "TCP", "port": SQS_PORT}]})
+    if redis is not None:
+        to_redis = {"to": redis.peers(), "ports": [{"protocol": "TCP", "port": redis.endpoint_port}]}
+        rules[API.name].append(to_redis)
+        rules[WORKER.name].append(to_redis)
+    if queue is not None and queue.endpoint is not None:
+        rules[WORKER.name].append({"to": queue.endpoint.peers(), "ports": [{"protocol": "TCP", "port": SQS_PORT}]})
     return rules

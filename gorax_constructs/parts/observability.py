@@ -7,20 +7,46 @@ and the environment whose ``monitoring.preview_monitoring`` is set
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
-from ..configuration.contract import served_metrics
 from ..configuration.naming import API, WORKER, Naming
 from .alerts import API_JOB, WORKER_JOB, preview_rule_groups, rule_groups
 from .dashboard import PREVIEWS_UID, dashboard, dashboard_json, preview_dashboard
-from .manifest import ChartPart
-from .process import metrics_port_name
+from .manifest import Body, ChartPart
+
+if TYPE_CHECKING:
+    from ..configuration.model import EnvironmentConfig
+    from ..configuration.monitoring import MonitoringConfig
+    from .workloads import ApiService, WorkerPool
 
 MONITORING_API = "monitoring.coreos.com/v1"
 DASHBOARD_LABEL = "grafana_dashboard"
 TIER_LABEL = "tier"
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the monitoring stack gets beside the monitors: alert rule groups and a Grafana dashboard model.
+
+    ``previews``: the same for every preview at once, carried by the environment that monitors them.
+    """
+
+    rule_groups: list[Body]
+    dashboard: Body
+    previews: Signals | None = None
+
+    @classmethod
+    def of(cls, env: EnvironmentConfig) -> Signals | None:
+        """An environment's signals: ``None`` for a preview (development's carry them)."""
+        if env.preview:
+            return None
+        previews = None
+        if env.monitoring.preview_monitoring:
+            previews = cls(preview_rule_groups(env), preview_dashboard(env))
+        return cls(rule_groups(env), dashboard(env), previews)
 
 
 class Observability(ChartPart):
@@ -36,20 +62,37 @@ class Observability(ChartPart):
     and could drift from the pods; the PodMonitor selects the pods by the same immutable selector
     labels as their Deployment. Both monitors relabel
     ``job`` to upstream's ``gorax-api`` / ``gorax-worker``, which the alerts use,
-    and set the target label ``tier`` (``env.alert_tier``): prometheus-operator
+    and set the target label ``tier``: prometheus-operator
     turns ``relabelings`` into the scrape's ``relabel_configs``, so every series
     and ``up`` of the target carries it, and one rule set can select all previews.
 
-    The monitors and the rule carry ``env.monitoring.prometheus_labels`` (default
+    The monitors and the rule carry ``monitoring.prometheus_labels`` (default
     ``release: kube-prometheus-stack``), the labels the cluster's Prometheus
     selects them by. The dashboard ConfigMap is labelled ``grafana_dashboard: "1"``
     for the Grafana sidecar (which must watch all namespaces).
+
+    Props:
+        naming: names and labels; the dashboard's file is ``gorax-<naming.environment>.json``.
+        monitoring: scrape interval and timeout, the labels Prometheus selects by.
+        tier: the ``tier`` target label (``EnvironmentConfig.alert_tier``).
+        api, worker: the pods scraped (their selectors, metrics ports and paths).
+        signals: the PrometheusRule's groups and the dashboard (``Signals.of(env)``; default ``None``:
+            monitors only, as for a preview).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        monitoring: MonitoringConfig,
+        tier: str,
+        api: ApiService,
+        worker: WorkerPool,
+        signals: Signals | None = None,
+    ) -> None:
         super().__init__(scope, id)
-        env = naming.env
-        monitoring = env.monitoring
         selected_by = dict(monitoring.prometheus_labels)
 
         def metadata(name: str, component: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
@@ -65,49 +108,45 @@ class Observability(ChartPart):
                 "scrapeTimeout": monitoring.scrape_timeout,
                 "relabelings": [
                     {"action": "replace", "targetLabel": "job", "replacement": job},
-                    {"action": "replace", "targetLabel": TIER_LABEL, "replacement": env.alert_tier},
+                    {"action": "replace", "targetLabel": TIER_LABEL, "replacement": tier},
                 ],
             }
 
-        namespaces = {"matchNames": [env.namespace]}
-        contract = env.contract
-        api_metrics, worker_metrics = served_metrics(env, API.name), served_metrics(env, WORKER.name)
-        api_port = metrics_port_name(API, contract.api, api_metrics)
-        if api_port is not None and api_metrics is not None:
+        namespaces = {"matchNames": [naming.namespace]}
+        if api.metrics_port_name is not None and api.metrics is not None:
             self.add_manifest(
                 {
                     "apiVersion": MONITORING_API,
                     "kind": "ServiceMonitor",
                     "metadata": metadata(naming.name(API.name), API.name, selected_by),
                     "spec": {
-                        "selector": {"matchLabels": naming.selector(API.name)},
+                        "selector": {"matchLabels": api.selector},
                         "namespaceSelector": namespaces,
-                        "endpoints": [endpoint(api_port, api_metrics.path, API_JOB)],
+                        "endpoints": [endpoint(api.metrics_port_name, api.metrics.path, API_JOB)],
                     },
                 },
             )
-        worker_port = metrics_port_name(WORKER, contract.worker, worker_metrics)
-        if worker_port is not None and worker_metrics is not None:
+        if worker.metrics_port_name is not None and worker.metrics is not None:
             self.add_manifest(
                 {
                     "apiVersion": MONITORING_API,
                     "kind": "PodMonitor",
                     "metadata": metadata(naming.name(WORKER.name), WORKER.name, selected_by),
                     "spec": {
-                        "selector": {"matchLabels": naming.selector(WORKER.name)},
+                        "selector": {"matchLabels": worker.selector},
                         "namespaceSelector": namespaces,
-                        "podMetricsEndpoints": [endpoint(worker_port, worker_metrics.path, WORKER_JOB)],
+                        "podMetricsEndpoints": [endpoint(worker.metrics_port_name, worker.metrics.path, WORKER_JOB)],
                     },
                 },
             )
-        if env.preview:
+        if signals is None:
             return
         self.add_manifest(
             {
                 "apiVersion": MONITORING_API,
                 "kind": "PrometheusRule",
                 "metadata": metadata(naming.name("alerts"), extra=selected_by),
-                "spec": {"groups": rule_groups(env)},
+                "spec": {"groups": signals.rule_groups},
             },
         )
         dashboard_name = naming.name("dashboard")
@@ -116,10 +155,10 @@ class Observability(ChartPart):
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": metadata(dashboard_name, extra={DASHBOARD_LABEL: "1"}),
-                "data": {f"gorax-{env.name}.json": dashboard_json(dashboard(env))},
+                "data": {f"gorax-{naming.environment}.json": dashboard_json(signals.dashboard)},
             },
         )
-        if monitoring.preview_monitoring:
+        if signals.previews is not None:
             # Every preview's rules and dashboard, once: they select previews by label, never by name,
             # so this output does not change when a preview comes or goes.
             self.add_manifest(
@@ -127,7 +166,7 @@ class Observability(ChartPart):
                     "apiVersion": MONITORING_API,
                     "kind": "PrometheusRule",
                     "metadata": metadata(naming.name("previews-alerts"), extra=selected_by),
-                    "spec": {"groups": preview_rule_groups(env)},
+                    "spec": {"groups": signals.previews.rule_groups},
                 },
             )
             self.add_manifest(
@@ -135,6 +174,6 @@ class Observability(ChartPart):
                     "apiVersion": "v1",
                     "kind": "ConfigMap",
                     "metadata": metadata(naming.name("previews-dashboard"), extra={DASHBOARD_LABEL: "1"}),
-                    "data": {f"{PREVIEWS_UID}.json": dashboard_json(preview_dashboard(env))},
+                    "data": {f"{PREVIEWS_UID}.json": dashboard_json(signals.previews.dashboard)},
                 },
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..configuration.model import ComponentConfig, Image
@@ -107,10 +107,11 @@ def config_checksum(config_env: Sequence[EnvVar], data: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(consumed, sort_keys=True).encode()).hexdigest()
 
 
-def pod_template_metadata(naming: Naming, component: str, version: str, annotations: dict[str, str]) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"labels": naming.component_labels(component, version)}
-    if naming.env.identity is not None:
-        metadata["labels"].update(naming.env.identity.pod_labels)  # Azure's webhook acts on labelled pods only
+def pod_template_metadata(
+    naming: Naming, component: str, version: str, annotations: dict[str, str], pod_labels: Mapping[str, str]
+) -> dict[str, Any]:
+    """A pod template's labels (plus ``pod_labels``, the platform's: a workload identity's) and annotations."""
+    metadata: dict[str, Any] = {"labels": naming.component_labels(component, version) | dict(pod_labels)}
     if annotations:
         metadata["annotations"] = annotations
     return metadata

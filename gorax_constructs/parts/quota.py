@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -60,15 +60,19 @@ class NamespaceQuota(ChartPart):
     x each container's requests and limits), the
     LimitRange's ``max`` the largest container limits and its defaults the smallest container's
     values (for a pod started by hand without resources, which the quota would otherwise reject).
-    Add it after the workloads.
+
+    Props:
+        naming: names and labels.
+        workloads: the parts whose pods the quota admits (their Deployments, HPAs and Jobs as emitted,
+            patches not applied).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(self, scope: Construct, id: str, *, naming: Naming, workloads: Sequence[ChartPart]) -> None:
         super().__init__(scope, id)
         totals: dict[str, Decimal] = {}
         pods = 0
         containers: list[dict[str, Any]] = []
-        for count, template in pod_budget(self._siblings()):
+        for count, template in pod_budget(_bodies(workloads)):
             pods += count
             for container in template["spec"]["containers"]:
                 containers.append(container["resources"])
@@ -107,8 +111,13 @@ class NamespaceQuota(ChartPart):
             }
         )
 
-    def _siblings(self) -> list[Body]:
-        """The objects added so far: the chart's plain-dict bodies, or (in an ordinary chart) the scope's ApiObjects."""
-        if self.chart is not None:
-            return [body for body, _ in self.chart.objects([])]
-        return [c.to_json() for c in self.node.scope.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+
+def _bodies(parts: Sequence[ChartPart]) -> list[Body]:
+    """The objects the parts emitted: their chart's plain-dict bodies, or (in an ordinary chart) their ApiObjects."""
+    bodies: list[Body] = []
+    for part in parts:
+        if part.chart is not None:
+            bodies += [body for body, by in part.chart.objects([]) if f"{by}/".startswith(f"{part.path}/")]
+        else:
+            bodies += [c.to_json() for c in part.node.find_all() if isinstance(c, cdk8s.ApiObject)]
+    return bodies

@@ -8,10 +8,13 @@ binaries need: they never record ``gorax_queue_depth``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..configuration.model import Autoscaling, QueueDepth
+from ..configuration.model import QUEUE_METRIC, Autoscaling, QueueDepth
 from ..configuration.naming import Component, Naming
+
+if TYPE_CHECKING:
+    from ..configuration.dependencies import SqsQueue
 
 KEDA_API = "keda.sh/v1alpha1"
 
@@ -46,9 +49,6 @@ def _utilization(resource: str, percent: int) -> dict[str, Any]:
     }
 
 
-QUEUE_METRIC = "gorax_queue_depth"
-
-
 def _scaled_object(
     naming: Naming,
     component: Component,
@@ -56,6 +56,7 @@ def _scaled_object(
     hpa_name: str,
     scaling: Autoscaling,
     behavior: dict[str, Any],
+    sqs: SqsQueue | None,
 ) -> dict[str, Any]:
     """A KEDA ``ScaledObject``: KEDA creates and owns the HPA, so the workload emits none of its own.
 
@@ -69,7 +70,7 @@ def _scaled_object(
     queue = scaling.queue_depth
     assert queue is not None
     triggers = [
-        _queue_trigger(naming, queue),
+        _queue_trigger(naming, queue, sqs),
         {"type": "cpu", "metricType": "Utilization", "metadata": {"value": str(scaling.cpu_utilization)}},
         {"type": "memory", "metricType": "Utilization", "metadata": {"value": str(scaling.memory_utilization)}},
     ]
@@ -93,10 +94,9 @@ def _scaled_object(
     }
 
 
-def _queue_trigger(naming: Naming, queue: QueueDepth) -> dict[str, Any]:
+def _queue_trigger(naming: Naming, queue: QueueDepth, sqs: SqsQueue | None) -> dict[str, Any]:
     """The queue-depth trigger of the ScaledObject."""
     if queue.implementation == "keda-aws-sqs":
-        sqs = naming.env.queue
         assert sqs is not None  # EnvironmentConfig checks keda-aws-sqs has a queue
         # kedacore/keda pkg/scalers/aws_sqs_queue_scaler.go (v2.20): queueURL, awsRegion, queueLength
         # (messages per replica, default 5); in-flight messages count too (scaleOnInFlight, default true),
@@ -112,7 +112,7 @@ def _queue_trigger(naming: Naming, queue: QueueDepth) -> dict[str, Any]:
                 "queueLength": str(queue.target_per_worker),
             },
         }
-    selector = f'namespace="{naming.env.namespace}",queue="{queue.queue}"'
+    selector = f'namespace="{naming.namespace}",queue="{queue.queue}"'
     return {
         "type": "prometheus",
         "name": "queue-depth",
@@ -154,13 +154,17 @@ def autoscaler(
     deployment: str,
     scaling: Autoscaling,
     behavior: dict[str, Any],
+    sqs: SqsQueue | None = None,
 ) -> list[dict[str, Any]]:
-    """The objects that scale ``deployment``: an HPA, or a ScaledObject (and its TriggerAuthentication)."""
+    """The objects that scale ``deployment``: an HPA, or a ScaledObject (and its TriggerAuthentication).
+
+    ``sqs``: the environment's queue, which the ``keda-aws-sqs`` implementation reads.
+    """
     hpa_name = naming.name(component.name, "hpa")
     target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment}
     queue = scaling.queue_depth
     if queue is not None and queue.implementation in ("keda", "keda-aws-sqs"):
-        objects = [_scaled_object(naming, component, target, hpa_name, scaling, behavior)]
+        objects = [_scaled_object(naming, component, target, hpa_name, scaling, behavior, sqs)]
         if queue.implementation == "keda-aws-sqs":
             objects.append(sqs_trigger_authentication(naming, component))
         return objects

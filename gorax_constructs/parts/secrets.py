@@ -13,7 +13,9 @@ from ..configuration.secrets import CsiSecretStore, ExternalSecrets, SealedSecre
 from .manifest import ChartPart
 
 if TYPE_CHECKING:
+    from ..configuration.identity import WorkloadIdentity
     from ..configuration.naming import Naming
+    from ..configuration.secrets import SecretSource
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,32 @@ class Secrets(ChartPart):
     every pod must mount), so switching source never touches a workload.
 
     Props:
-        naming: the environment's ``Naming`` (the source is ``naming.env.secrets``).
+        naming: names and labels; the Secret is ``<prefix>-gorax-secrets``.
+        source: where the values come from (``ExistingSecret``, ``ExternalSecrets``, ``SealedSecrets``,
+            ``CsiSecretStore``).
+        keys: the Secret's keys, in the order the workloads list them.
+        identity: the workload identity a CSI provider authenticates with (Azure needs its client and
+            tenant; default ``None``).
     """
 
-    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        naming: Naming,
+        source: SecretSource,
+        keys: tuple[str, ...],
+        identity: WorkloadIdentity | None = None,
+    ) -> None:
         super().__init__(scope, id)
-        self.refs = self._emit(naming)
+        self.refs = self._emit(naming, source, keys, identity)
 
-    def _emit(self, naming: Naming) -> SecretRefs:
+    def _emit(
+        self, naming: Naming, source: SecretSource, keys: tuple[str, ...], identity: WorkloadIdentity | None
+    ) -> SecretRefs:
         """Emit what the source needs; return what the workloads read."""
-        source = naming.env.secrets
-        refs = SecretRefs(name=naming.name("secrets"), keys=naming.env.secret_keys)
+        refs = SecretRefs(name=naming.name("secrets"), keys=keys)
         if isinstance(source, ExternalSecrets):
             self.add_manifest(
                 {
@@ -114,7 +131,7 @@ class Secrets(ChartPart):
                     "metadata": naming.metadata(refs.name),
                     "spec": {
                         "provider": source.provider,
-                        "parameters": _provider_parameters(source, naming),
+                        "parameters": _provider_parameters(source, keys, identity),
                         # The driver creates this Secret when the first pod mounts the volume and deletes it
                         # with the last one: it is not there while no Gorax pod runs.
                         "secretObjects": [
@@ -139,7 +156,9 @@ def _yaml_list(items: list[dict[str, str]]) -> str:
     )
 
 
-def _provider_parameters(source: CsiSecretStore, naming: Naming) -> dict[str, str]:
+def _provider_parameters(
+    source: CsiSecretStore, keys: tuple[str, ...], identity: WorkloadIdentity | None
+) -> dict[str, str]:
     """Each provider's ``parameters``; every object is written to a file named after its key.
 
     AWS (secrets-store-csi-driver-provider-aws): ``objects`` with ``objectAlias``; it uses the pod's IRSA role.
@@ -148,13 +167,11 @@ def _provider_parameters(source: CsiSecretStore, naming: Naming) -> dict[str, st
     an ``array`` of YAML documents.
     """
     remote = source.remote
-    keys = naming.env.secret_keys
     if source.provider == "aws":
         objects = [{"objectName": remote[k], "objectType": "secretsmanager", "objectAlias": k} for k in keys]
         return {"objects": _yaml_list(objects)}
     if source.provider == "gcp":
         return {"secrets": _yaml_list([{"resourceName": remote[k], "path": k} for k in keys])}
-    identity = naming.env.identity
     assert isinstance(identity, AzureWorkloadIdentity)  # EnvironmentConfig checks the providers match
     documents = [{"objectName": remote[k], "objectType": "secret", "objectAlias": k} for k in keys]
     array = "array:\n" + "".join(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..configuration.naming import Naming
+    from ..configuration.tracing import TracingConfig
 
 
 def service_name(component: str) -> str:
@@ -13,7 +14,7 @@ def service_name(component: str) -> str:
     return f"gorax-{component}"
 
 
-def tracing_env(naming: Naming, component: str) -> list[dict[str, str]]:
+def tracing_env(naming: Naming, tracing: TracingConfig, component: str) -> list[dict[str, str]]:
     """The container env entries that configure tracing for one component: only variables that take effect.
 
     The binaries build the exporter, sampler and resource in code (stherrien/gorax
@@ -27,14 +28,12 @@ def tracing_env(naming: Naming, component: str) -> list[dict[str, str]]:
     environment, namespace and pod. It refers to ``$(POD_NAME)``: append these after the container's
     ``POD_NAME`` entry, or Kubernetes leaves the reference unexpanded.
     """
-    env = naming.env
-    tracing = env.tracing
     name = service_name(component)
     ratio = format(float(tracing.sample_ratio), "g")
     attributes = ",".join(
         (
-            f"deployment.environment.name={env.name}",
-            f"k8s.namespace.name={env.namespace}",
+            f"deployment.environment.name={naming.environment}",
+            f"k8s.namespace.name={naming.namespace}",
             "k8s.pod.name=$(POD_NAME)",
         )
     )

@@ -23,12 +23,12 @@ so the guide's liveness delay covers start-up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from constructs import Construct
 
-from ..configuration.contract import Process, served_metrics
+from ..configuration.contract import Metrics, Process
 from ..configuration.model import ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
 from ..configuration.secrets import DATABASE_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
@@ -52,6 +52,9 @@ from .process import command, container_ports, metrics_port_name, probes
 from .scaling import API_BEHAVIOR, WORKER_BEHAVIOR, autoscaler
 from .secrets import SecretRefs
 
+if TYPE_CHECKING:
+    from ..configuration.dependencies import SqsQueue
+
 HOSTNAME = "kubernetes.io/hostname"
 ZONE = "topology.kubernetes.io/zone"
 
@@ -64,14 +67,20 @@ class Workload(ChartPart):
         component: which Gorax process (its name, container name and port name).
         config: image, resources, autoscaling, disruption budget, termination grace.
         process: the application contract of the process (command, port, probes, metrics).
+        metrics: where the process serves metrics (``contract.served_metrics``), or ``None``.
         container: the component-specific container fields (env, probes, mounts ...).
         pod_spec: component-specific pod spec fields (affinity, volumes ...).
         annotations: pod-template annotations (the config checksum).
         strategy: the Deployment's rollout strategy.
         behavior: the HPA's scale-up/scale-down behaviour.
         service_account_name: the pods' ServiceAccount.
+        pod_labels: labels the platform needs on the pods (a workload identity's).
+        zone_spread: spread the pods over zones, strictly.
+        queue: the SQS queue a ``keda-aws-sqs`` queue-depth autoscaler reads.
 
-    Exposes ``name`` (the Deployment's) and ``selector`` (its pods' immutable labels).
+    Exposes ``name`` (the Deployment's), ``selector`` (its pods' immutable labels), ``process``,
+    ``metrics`` and ``metrics_port_name`` (``None`` when it serves no metrics): what the edge, the
+    NetworkPolicies and the monitors select and scrape.
     """
 
     def __init__(
@@ -83,16 +92,24 @@ class Workload(ChartPart):
         component: Component,
         config: ComponentConfig,
         process: Process,
+        metrics: Metrics | None,
         container: dict[str, Any],
         pod_spec: dict[str, Any],
         annotations: dict[str, str],
         strategy: dict[str, Any],
         behavior: dict[str, Any],
         service_account_name: str,
+        pod_labels: Mapping[str, str],
+        zone_spread: bool,
+        queue: SqsQueue | None,
     ) -> None:
         super().__init__(scope, id)
         self.name = naming.name(component.name)
         self.selector = naming.selector(component.name)
+        self.component = component
+        self.process = process
+        self.metrics = metrics
+        self.metrics_port_name = metrics_port_name(component, process, metrics)
         version = config.image.tag or None
         metadata = naming.metadata(self.name, component=component.name, version=version)
         spec: dict[str, Any] = {
@@ -106,7 +123,7 @@ class Workload(ChartPart):
                     "image": config.image.reference,
                     "imagePullPolicy": image_pull_policy(config.image),
                     **command(process),
-                    "ports": container_ports(component, process, served_metrics(naming.env, component.name)),
+                    "ports": container_ports(component, process, metrics),
                     **container,
                     "resources": resources(config),
                     "securityContext": container_security_context(),
@@ -114,7 +131,7 @@ class Workload(ChartPart):
             ],
             **pod_spec,
         }
-        if naming.env.zone_spread:
+        if zone_spread:
             spec["topologySpreadConstraints"] = self._spread(component, pod_spec)
         self.add_manifest(
             {
@@ -126,13 +143,15 @@ class Workload(ChartPart):
                     "selector": {"matchLabels": self.selector},
                     "strategy": {"type": "RollingUpdate", "rollingUpdate": strategy},
                     "template": {
-                        "metadata": pod_template_metadata(naming, component.name, version or "", annotations),
+                        "metadata": pod_template_metadata(
+                            naming, component.name, version or "", annotations, pod_labels
+                        ),
                         "spec": spec,
                     },
                 },
             },
         )
-        for body in autoscaler(naming, component, self.name, config.autoscaling, behavior):
+        for body in autoscaler(naming, component, self.name, config.autoscaling, behavior, queue):
             self.add_manifest(body)
         budget = config.disruption_budget
         if budget is not None:
@@ -186,12 +205,21 @@ def _config_data(app_config: AppConfig) -> dict[str, str]:
 class ApiService(Workload):
     """The API: HTTP requests, webhook ingestion, workflow management; a Deployment behind a ClusterIP Service.
 
-    Props (besides ``Workload``'s plumbing):
-        naming, app_config, secrets, service_account_name: the environment's shared objects.
+    Props:
+        naming: names and labels.
+        config: the component's settings (image, resources, autoscaling, disruption budget, grace).
+        process: the application contract of the process (command, port, probes, metrics endpoint).
+        metrics: where it serves metrics (``contract.served_metrics``; default ``None``: nowhere).
+        tier: ``APP_ENV`` (``development``, ``staging``, ``production``).
+        app_config: the application ConfigMap (the settings the component reads).
+        secrets: the environment's Secret (its keys, and the CSI volume if any).
+        service_account_name: the pods' ServiceAccount (``Platform``'s).
+        pod_labels: labels the platform needs on the pods (``Platform.pod_labels``; default none).
+        zone_spread: spread the pods over zones (default ``False``).
         extra_env: variables appended to the container's env (default none).
 
-    Exposes ``service_name``, ``service_port_name`` (``http``), ``service_port`` (80), ``selector`` and
-    ``metrics_port_name`` (``None`` when the contract says the API serves no metrics).
+    Exposes ``service_name`` and ``service_port`` (80), the backend the edge routes to, besides
+    ``Workload``'s handles.
     """
 
     def __init__(
@@ -200,16 +228,20 @@ class ApiService(Workload):
         id: str,
         *,
         naming: Naming,
+        config: ComponentConfig,
+        process: Process,
+        tier: str,
         app_config: AppConfig,
         secrets: SecretRefs,
         service_account_name: str,
+        metrics: Metrics | None = None,
+        pod_labels: Mapping[str, str] | None = None,
+        zone_spread: bool = False,
         extra_env: Sequence[EnvVar] = (),
     ) -> None:
-        config = naming.env.api
-        process = naming.env.contract.api
         config_env = app_config.env_for(API.name)
         env = container_env(
-            literal_env({"APP_ENV": naming.env.tier, "SERVER_ADDRESS": f":{process.port}"}),
+            literal_env({"APP_ENV": tier, "SERVER_ADDRESS": f":{process.port}"}),
             [
                 secrets.env("DB_PASSWORD", DATABASE_PASSWORD),
                 secrets.env("JWT_SECRET", JWT_SECRET),
@@ -228,6 +260,7 @@ class ApiService(Workload):
             component=API,
             config=config,
             process=process,
+            metrics=metrics,
             container={
                 "env": env,
                 **probes(
@@ -243,18 +276,19 @@ class ApiService(Workload):
             strategy={"maxSurge": 1, "maxUnavailable": 0},
             behavior=API_BEHAVIOR,
             service_account_name=service_account_name,
+            pod_labels=pod_labels or {},
+            zone_spread=zone_spread,
+            queue=None,
         )
         self.service_name = naming.name(API.name)
-        self.service_port_name = API.port_name
         self.service_port = API_SERVICE_PORT
-        self.metrics_port_name = metrics_port_name(API, process, served_metrics(naming.env, API.name))
         self.add_manifest(
             {
                 "apiVersion": "v1",
                 "kind": "Service",
                 "metadata": {
                     "name": self.service_name,
-                    "namespace": naming.env.namespace,
+                    "namespace": naming.namespace,
                     "labels": naming.component_labels(API.name),
                 },
                 "spec": {
@@ -281,11 +315,21 @@ class WorkerPool(Workload):
     finish, and prefer distinct nodes (anti-affinity scoped to this
     environment's workers only).
 
-    Props (besides ``Workload``'s plumbing):
-        naming, app_config, secrets, service_account_name: the environment's shared objects.
+    Props:
+        naming: names and labels.
+        config: the component's settings (image, resources, autoscaling, disruption budget, grace).
+        process: the application contract of the process (command, port, probes, metrics endpoint).
+        metrics: where it serves metrics (``contract.served_metrics``; default ``None``: nowhere).
+        tier: ``APP_ENV`` (``development``, ``staging``, ``production``).
+        app_config: the application ConfigMap (the settings the component reads).
+        secrets: the environment's Secret (its keys, and the CSI volume if any).
+        service_account_name: the pods' ServiceAccount (``Platform``'s).
+        pod_labels: labels the platform needs on the pods (``Platform.pod_labels``; default none).
+        zone_spread: spread the pods over zones (default ``False``).
         extra_env: variables appended to the container's env (default none).
+        queue: the SQS queue, read by a ``keda-aws-sqs`` queue-depth autoscaler (default ``None``).
 
-    Exposes ``selector`` and ``metrics_port_name`` (``None``: the contract says the workers serve no metrics).
+    Exposes ``Workload``'s handles (the upstream worker serves no metrics: ``metrics_port_name`` is ``None``).
     """
 
     def __init__(
@@ -294,17 +338,22 @@ class WorkerPool(Workload):
         id: str,
         *,
         naming: Naming,
+        config: ComponentConfig,
+        process: Process,
+        tier: str,
         app_config: AppConfig,
         secrets: SecretRefs,
         service_account_name: str,
+        metrics: Metrics | None = None,
+        pod_labels: Mapping[str, str] | None = None,
+        zone_spread: bool = False,
+        queue: SqsQueue | None = None,
         extra_env: Sequence[EnvVar] = (),
     ) -> None:
-        config = naming.env.worker
-        process = naming.env.contract.worker
         config_env = app_config.env_for(WORKER.name)
         env = container_env(
             [node_name_env()],
-            literal_env({"APP_ENV": naming.env.tier, "WORKER_HEALTH_PORT": str(process.port)}),
+            literal_env({"APP_ENV": tier, "WORKER_HEALTH_PORT": str(process.port)}),
             [
                 secrets.env("DB_PASSWORD", DATABASE_PASSWORD),
                 secrets.env("ENCRYPTION_KEY", ENCRYPTION_KEY),
@@ -323,6 +372,7 @@ class WorkerPool(Workload):
             component=WORKER,
             config=config,
             process=process,
+            metrics=metrics,
             container={
                 "env": env,
                 **probes(
@@ -353,5 +403,7 @@ class WorkerPool(Workload):
             strategy={"maxSurge": 2, "maxUnavailable": 0},
             behavior=WORKER_BEHAVIOR,
             service_account_name=service_account_name,
+            pod_labels=pod_labels or {},
+            zone_spread=zone_spread,
+            queue=queue,
         )
-        self.metrics_port_name = metrics_port_name(WORKER, process, served_metrics(naming.env, WORKER.name))

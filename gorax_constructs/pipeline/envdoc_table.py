@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..configuration.model import QUEUE_METRIC
 from ..configuration.naming import API, WORKER
 from .envdoc_objects import NONE, EnvironmentView, Obj, Workload, _annotations, _name, _split_image, _unique
 
 THRESHOLD_ANNOTATION = "threshold"
-QUEUE_METRIC = "gorax_queue_depth"
 COMPONENT_ORDER = (API.name, WORKER.name)
 
 
