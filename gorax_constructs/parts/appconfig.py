@@ -11,6 +11,7 @@ from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import API, WORKER, Naming
 from ..configuration.network import MIGRATION
 from .manifest import ChartPart
+from .pods import config_checksum
 
 BOTH = (API.name, WORKER.name)
 BOTH_AND_MIGRATION = (*BOTH, MIGRATION)
@@ -91,7 +92,7 @@ class AppConfig(ChartPart):
         naming: names and labels; the ConfigMap is ``<prefix>-gorax-config``.
         settings: its keys, values and consumers (``settings_for(env)`` for an environment).
 
-    Exposes ``name`` and ``settings`` (for the workloads' env lists and the checksum on their pod
+    Exposes ``name``, ``data`` and ``settings`` (for the workloads' env lists and the checksum on their pod
     templates, so changing a setting rolls the pods that read it).
     """
 
@@ -99,7 +100,7 @@ class AppConfig(ChartPart):
         super().__init__(scope, id)
         self.name = naming.name("config")
         self.settings = tuple(settings)
-        data = {s.key: s.value for s in self.settings}
+        data = self.data = {s.key: s.value for s in self.settings}
         self.add_manifest(
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": naming.metadata(self.name), "data": data},
         )
@@ -111,3 +112,7 @@ class AppConfig(ChartPart):
             for s in self.settings
             if component in s.consumers
         ]
+
+    def checksum_for(self, component: str) -> str:
+        """Digest of the settings ``component`` reads (``pods.config_checksum``), for its pod template."""
+        return config_checksum(self.env_for(component), self.data)

@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..configuration.model import ComponentConfig, Image
 from ..configuration.naming import Naming
+from ..configuration.secrets import REDIS_PASSWORD
+
+if TYPE_CHECKING:
+    from .secrets import SecretRefs
 
 RUN_AS_USER = 1000
 CHECKSUM_ANNOTATION = "checksum/config"
@@ -115,3 +119,8 @@ def pod_template_metadata(
     if annotations:
         metadata["annotations"] = annotations
     return metadata
+
+
+def redis_password_env(secrets: SecretRefs) -> list[EnvVar]:
+    """``REDIS_PASSWORD`` from the Secret, when the environment's Redis has one."""
+    return [secrets.env("REDIS_PASSWORD", REDIS_PASSWORD)] if REDIS_PASSWORD in secrets.keys else []

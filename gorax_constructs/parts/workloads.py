@@ -31,13 +31,12 @@ from constructs import Construct
 from ..configuration.contract import Metrics, Process
 from ..configuration.model import ComponentConfig
 from ..configuration.naming import API, API_SERVICE_PORT, WORKER, Component, Naming
-from ..configuration.secrets import DATABASE_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, REDIS_PASSWORD
+from ..configuration.secrets import DATABASE_PASSWORD, ENCRYPTION_KEY, JWT_SECRET
 from .appconfig import AppConfig
 from .manifest import ChartPart
 from .pods import (
     CHECKSUM_ANNOTATION,
     EnvVar,
-    config_checksum,
     container_env,
     container_security_context,
     image_pull_policy,
@@ -45,6 +44,7 @@ from .pods import (
     node_name_env,
     pod_security_context,
     pod_template_metadata,
+    redis_password_env,
     resources,
     scratch_volumes,
 )
@@ -193,15 +193,6 @@ class Workload(ChartPart):
         return constraints
 
 
-def redis_password_env(secrets: SecretRefs) -> list[EnvVar]:
-    """``REDIS_PASSWORD`` from the Secret, when the environment's Redis has one."""
-    return [secrets.env("REDIS_PASSWORD", REDIS_PASSWORD)] if REDIS_PASSWORD in secrets.keys else []
-
-
-def _config_data(app_config: AppConfig) -> dict[str, str]:
-    return {s.key: s.value for s in app_config.settings}
-
-
 class ApiService(Workload):
     """The API: HTTP requests, webhook ingestion, workflow management; a Deployment behind a ClusterIP Service.
 
@@ -272,7 +263,7 @@ class ApiService(Workload):
                 "volumeMounts": mounts,
             },
             pod_spec={"volumes": volumes},
-            annotations={CHECKSUM_ANNOTATION: config_checksum(config_env, _config_data(app_config))},
+            annotations={CHECKSUM_ANNOTATION: app_config.checksum_for(API.name)},
             strategy={"maxSurge": 1, "maxUnavailable": 0},
             behavior=API_BEHAVIOR,
             service_account_name=service_account_name,
@@ -399,7 +390,7 @@ class WorkerPool(Workload):
                     }
                 },
             },
-            annotations={CHECKSUM_ANNOTATION: config_checksum(config_env, _config_data(app_config))},
+            annotations={CHECKSUM_ANNOTATION: app_config.checksum_for(WORKER.name)},
             strategy={"maxSurge": 2, "maxUnavailable": 0},
             behavior=WORKER_BEHAVIOR,
             service_account_name=service_account_name,
