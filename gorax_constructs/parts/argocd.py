@@ -83,6 +83,13 @@ class ArgoCdApplications(ChartPart):
     commit is a new revision for every Application; with it Argo CD (since v2.11, with or without
     webhooks; docs/operator-manual/high_availability.md) reuses an Application's manifests, and does
     not re-sync it, when no file under its own folder changed.
+
+    Props:
+        gitops: the repository and revision every Application reads.
+        environments: the permanent environments (each one's name, namespace and ``argocd`` target): like
+            ``EnvironmentChart``, this part composes whole environments.
+        previews: where the previews' ApplicationSet deploys.
+        extra_kinds: kinds an extension adds, per Argo CD project (default none).
     """
 
     def __init__(

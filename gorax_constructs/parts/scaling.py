@@ -97,7 +97,8 @@ def _scaled_object(
 def _queue_trigger(naming: Naming, queue: QueueDepth, sqs: SqsQueue | None) -> dict[str, Any]:
     """The queue-depth trigger of the ScaledObject."""
     if queue.implementation == "keda-aws-sqs":
-        assert sqs is not None  # EnvironmentConfig checks keda-aws-sqs has a queue
+        if sqs is None:  # EnvironmentConfig refuses it; a bare WorkerPool needs its ``queue`` prop
+            raise ValueError(f"{naming.name('worker')}: queue_depth keda-aws-sqs reads an SQS queue: pass queue=")
         # kedacore/keda pkg/scalers/aws_sqs_queue_scaler.go (v2.20): queueURL, awsRegion, queueLength
         # (messages per replica, default 5); in-flight messages count too (scaleOnInFlight, default true),
         # so a long-running execution keeps its worker.
