@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import Problem
+from .fieldtypes import is_integer
 
 if TYPE_CHECKING:
     from .model import Tier
@@ -35,11 +36,11 @@ class Migration:
     ttl_seconds_after_finished: int = 86400
 
     def problems(self) -> Iterator[Problem]:
-        if isinstance(self.backoff_limit, bool) or not isinstance(self.backoff_limit, int) or self.backoff_limit < 0:
+        if not is_integer(self.backoff_limit, 0):
             yield Problem("backoff_limit", self.backoff_limit, "an integer of at least 0")
         for name in ("active_deadline_seconds", "ttl_seconds_after_finished"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_integer(value, 1):
                 yield Problem(name, value, "a positive integer")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .errors import Problem
+from .fieldtypes import is_integer
 from .image import Image
 from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
 
@@ -82,7 +83,7 @@ class QueueDepth:
 
     def problems(self) -> Iterator[Problem]:
         value = self.target_per_worker
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100000:
+        if not is_integer(value, 1, 100000):
             yield Problem("target_per_worker", value, "an integer from 1 to 100000 (pending workflows per worker)")
         if self.implementation not in QUEUE_DEPTH_IMPLEMENTATIONS:
             yield Problem("implementation", self.implementation, f"one of {', '.join(QUEUE_DEPTH_IMPLEMENTATIONS)}")
@@ -175,5 +176,5 @@ class ComponentConfig:
             budget = self.disruption_budget.problems(self.autoscaling.min_replicas) if self.disruption_budget else ()
             yield from (p.under("disruption_budget") for p in budget)
         grace = self.termination_grace_seconds
-        if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 3600:
+        if not is_integer(grace, 1, 3600):
             yield Problem("termination_grace_seconds", grace, "an integer from 1 to 3600")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .errors import Problem
+from .fieldtypes import is_port
 from .image import IMAGE_REPOSITORY, Image
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ MIGRATOR_DOCKERFILE = "docs/migration.md#building-the-migrator-image"
 
 
 def _port_problem(name: str, value: object) -> Iterator[Problem]:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+    if not is_port(value):
         yield Problem(name, value, "a port from 1 to 65535")
 
 

@@ -21,6 +21,16 @@ from .errors import Problem
 NUMBERS = {bool: "True or False", int: "an integer", float: "a number"}
 
 
+def is_integer(value: object, low: int, high: int | None = None) -> bool:
+    """An ``int`` (not a ``bool``, which is one to Python) from ``low`` to ``high`` (no upper bound if None)."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value and (high is None or value <= high)
+
+
+def is_port(value: object) -> bool:
+    """A port number, 1 to 65535."""
+    return is_integer(value, 1, 65535)
+
+
 @cache
 def field_hints(cls: type) -> dict[str, object]:
     """The resolved annotation of each init field of a config dataclass."""
