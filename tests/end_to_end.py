@@ -195,10 +195,10 @@ def start_all(root: Path, modules: set[str]) -> dict[str, Run | Chain]:
     runs["invalid-output"] = start(invalid_output, MAKE_SYNTH)
 
     # Two synths at once in one checkout, started while this session holds the synth lock, so both
-    # must wait; two folders of dist/ are gone, so both have work to do.
+    # must wait; a folder of dist/ is gone, so both have work to do.
     concurrent = copy_project(root / "concurrent")
-    shutil.rmtree(concurrent / "dist" / "production")
-    shutil.rmtree(concurrent / "dist" / "previews")
+    shutil.rmtree(concurrent / "dist" / ENVIRONMENTS[-1].name)
+    shutil.rmtree(concurrent / "dist" / "previews", ignore_errors=True)  # none when previews.yaml lists none
     held = SynthLock(concurrent / LOCK_FILE)
     held.acquire()
     for name in ("concurrent-1", "concurrent-2"):

@@ -118,7 +118,7 @@ def test_the_example_is_a_valid_alertmanager_configuration(config):
 
 def test_every_generated_alert_carries_environment_and_reaches_the_tables_receiver(config):
     alerts = generated_alerts()
-    assert {a["tier"] for a in alerts} == {"production", "staging", "development", "preview"}
+    assert {a["tier"] for a in alerts} == {env.tier for env in ENVIRONMENTS} | {"preview"}
     wrong = []
     for labels in alerts:
         assert labels.get("environment") and labels.get("namespace"), labels

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .errors import Problem
+from .fieldtypes import is_port
 from .image import IMAGE_REPOSITORY, Image
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ MIGRATOR_DOCKERFILE = "docs/migration.md#building-the-migrator-image"
 
 
 def _port_problem(name: str, value: object) -> Iterator[Problem]:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+    if not is_port(value):
         yield Problem(name, value, "a port from 1 to 65535")
 
 
@@ -149,6 +150,22 @@ class Migrator:
 
 
 # Upstream facts (stherrien/gorax, read at commit 7fe08cb). The test tests/test_app_contract.py pins them.
+
+# Variables both binaries read (internal/config/config.go, which both load).
+DATABASE_ENV = (
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_SSLMODE",
+    "DB_MAX_OPEN_CONNS",
+    "DB_MAX_IDLE_CONNS",
+    "DB_CONN_MAX_LIFETIME",
+    "DB_CONN_MAX_IDLE_TIME",
+)
+REDIS_ENV = ("REDIS_ADDRESS", "REDIS_PASSWORD", "REDIS_DB")
+TRACING_ENV = ("TRACING_ENABLED", "TRACING_ENDPOINT", "TRACING_SAMPLE_RATE", "TRACING_SERVICE_NAME")
 API = Process(
     # Dockerfile: CMD ["/app/gorax"] (the release image; /app/worker beside it).
     command=("/app/gorax",),
@@ -168,24 +185,10 @@ API = Process(
         "CORS_ALLOWED_METHODS",
         "CORS_ALLOWED_HEADERS",
         "CORS_MAX_AGE",
-        "DB_HOST",
-        "DB_PORT",
-        "DB_NAME",
-        "DB_USER",
-        "DB_PASSWORD",
-        "DB_SSLMODE",
-        "DB_MAX_OPEN_CONNS",
-        "DB_MAX_IDLE_CONNS",
-        "DB_CONN_MAX_LIFETIME",
-        "DB_CONN_MAX_IDLE_TIME",
+        *DATABASE_ENV,
         "METRICS_ENABLED",
-        "REDIS_ADDRESS",
-        "REDIS_PASSWORD",
-        "REDIS_DB",
-        "TRACING_ENABLED",
-        "TRACING_ENDPOINT",
-        "TRACING_SAMPLE_RATE",
-        "TRACING_SERVICE_NAME",
+        *REDIS_ENV,
+        *TRACING_ENV,
     ),
 )
 WORKER = Process(
@@ -203,27 +206,13 @@ WORKER = Process(
         "LOG_LEVEL",
         "LOG_FORMAT",
         "WORKER_CONCURRENCY",
-        "DB_HOST",
-        "DB_PORT",
-        "DB_NAME",
-        "DB_USER",
-        "DB_PASSWORD",
-        "DB_SSLMODE",
-        "DB_MAX_OPEN_CONNS",
-        "DB_MAX_IDLE_CONNS",
-        "DB_CONN_MAX_LIFETIME",
-        "DB_CONN_MAX_IDLE_TIME",
-        "REDIS_ADDRESS",
-        "REDIS_PASSWORD",
-        "REDIS_DB",
+        *DATABASE_ENV,
+        *REDIS_ENV,
         "QUEUE_ENABLED",
         "AWS_SQS_QUEUE_URL",
         "AWS_SQS_DLQ_URL",
         "AWS_REGION",
-        "TRACING_ENABLED",
-        "TRACING_ENDPOINT",
-        "TRACING_SAMPLE_RATE",
-        "TRACING_SERVICE_NAME",
+        *TRACING_ENV,
     ),
 )
 

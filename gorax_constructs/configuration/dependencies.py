@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .contract import served_metrics
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
+from .fieldtypes import is_integer, is_port
 from .identity import AwsIrsa
 from .network import Peer, namespace_labels
 
@@ -57,7 +58,7 @@ class Postgres:
             yield Problem(
                 "host", self.host, "a DNS name or an IP address, such as 'postgres.postgres.svc.cluster.local'"
             )
-        if self.port is not None and (isinstance(self.port, bool) or not 1 <= self.port <= 65535):
+        if self.port is not None and not is_port(self.port):
             yield Problem("port", self.port, "a port from 1 to 65535")
         for name in ("name", "user"):
             if not isinstance(getattr(self, name), str) or not DB_IDENTIFIER.fullmatch(getattr(self, name)):
@@ -166,11 +167,9 @@ class Redis:
         field_name = "address" if self.address else "host"
         if not (_is_ip(host) or is_dns_name(host) or is_dns_label(host)):
             yield Problem(field_name, host, "a DNS name or an IP address")
-        if port is None or not 1 <= port <= 65535:
+        if not is_port(port):
             yield Problem("address" if self.address else "port", port, "a port from 1 to 65535")
-        if self.db is not None and (
-            isinstance(self.db, bool) or not isinstance(self.db, int) or not 0 <= self.db <= 15
-        ):
+        if self.db is not None and not is_integer(self.db, 0, 15):
             yield Problem("db", self.db, "a Redis database number from 0 to 15")
         elif db is not None and self.db is not None and db != self.db:
             yield Problem("db", self.db, f"the database of the address ({db}), or leave the address without '/{db}'")

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from .dns import is_dns_label, is_dns_name
 from .errors import Problem
+from .fieldtypes import is_integer
 
 Body = dict[str, Any]
 EdgeMode = Literal["ingress-nginx", "gateway-api"]
@@ -66,7 +67,7 @@ class HostEdge:
     def problems(self) -> Iterator[Problem]:
         for name in ("requests_per_second", "burst_multiplier", "connections", "body_size_mb"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_integer(value, 1):
                 yield Problem(name, value, "a positive integer")
         for name, most in (
             ("connect_timeout_seconds", MAX_CONNECT_TIMEOUT_SECONDS),
@@ -74,7 +75,7 @@ class HostEdge:
             ("send_timeout_seconds", MAX_TIMEOUT_SECONDS),
         ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            if not is_integer(value, 1, most):
                 yield Problem(name, value, f"an integer from 1 to {most} (seconds)")
 
 

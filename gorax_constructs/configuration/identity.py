@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import Problem
+from .fieldtypes import is_port
 
 Provider = Literal["aws", "gcp", "azure"]
 NARROWEST_PREFIX = {4: 16, 6: 32}
@@ -78,7 +79,7 @@ class CloudApis:
             if network is None or network.prefixlen < NARROWEST_PREFIX[network.version]:
                 yield Problem("cidrs", cidr, "a CIDR of the endpoints, /16 or narrower (IPv6 /32), host bits zero")
         for port in self.ports:
-            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            if not is_port(port):
                 yield Problem("ports", port, "ports from 1 to 65535")
 
     def egress(self) -> tuple[Egress, ...]:

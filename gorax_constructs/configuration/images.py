@@ -22,7 +22,8 @@ import yaml
 
 from .datafile import compose, construct, line, mapping_get, read
 from .errors import REPOSITORY, FileError, brief, shown
-from .model import IMAGE_DIGEST, IMAGE_TAG, EnvironmentConfig, Image
+from .image import IMAGE_DIGEST, IMAGE_TAG, Image
+from .model import EnvironmentConfig
 
 IMAGES_FILE_VARIABLE = "GORAX_IMAGES_FILE"
 DEFAULT_IMAGES_FILE = REPOSITORY / "images.yaml"

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .application import Cors, DatabasePool, Migration
+from .components import Autoscaling, ComponentConfig, DisruptionBudget, QueueDepth, Resources
 from .contract import AppContract
 from .dependencies import Postgres, Redis, SqsQueue, dependency_problems
 from .dns import is_dns_label, is_dns_name
@@ -22,13 +24,26 @@ from .errors import ConfigError, Problem, brief
 from .fieldtypes import all_problems
 from .gitops import ArgoCdTarget
 from .identity import IDENTITY_TYPES, WorkloadIdentity
-from .image import COMMIT_SHA_TAG, IMAGE_DIGEST, IMAGE_REPOSITORY, IMAGE_TAG, PINNED_VERSION, Image  # noqa: F401 (re-exported)
+from .image import Image  # noqa: F401 (re-exported: tests and users import it from here)
 from .monitoring import MonitoringConfig
 from .naming import NAMESPACE_NAME_LABEL
 from .network import NetworkConfig
-from .quantities import CPU_ALLOWED, MEMORY_ALLOWED, cpu_millicores, is_cpu, is_memory, memory_bytes
 from .secrets import CSI_PROVIDERS, KEYS, REDIS_PASSWORD, CsiSecretStore, ExistingSecret, SecretSource
 from .tracing import TracingConfig
+
+__all__ = [
+    "Autoscaling",
+    "ComponentConfig",
+    "Cors",
+    "DatabasePool",
+    "DisruptionBudget",
+    "EnvironmentConfig",
+    "Migration",
+    "QueueDepth",
+    "Resources",
+    "check_unique",
+]
+"""The sections users import from here (``environments.py``), wherever they are defined."""
 
 Tier = Literal["development", "staging", "production"]
 TIERS: tuple[Tier, ...] = ("development", "staging", "production")
@@ -37,247 +52,11 @@ AlertTier = Literal["development", "staging", "production", "preview"]
 LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
-ORIGIN = re.compile(r"https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?")
 LABEL_KEY = re.compile(r"(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
-GO_DURATION = re.compile(r"(?:[0-9]+(?:ns|us|ms|s|m|h))+")
-PROMETHEUS_URL = re.compile(r"https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?")
 PLATFORM_NAMESPACES = ("default", "argocd", "cert-manager", "ingress-nginx", "monitoring", "observability")
 """Namespaces the cluster or its platform owns (besides ``kube-*`` and those the configuration names): an
 environment there would put a restricted Namespace and a default-deny NetworkPolicy over their pods."""
-QueueDepthImplementation = Literal["prometheus-adapter", "keda", "keda-aws-sqs"]
-QUEUE_DEPTH_IMPLEMENTATIONS: tuple[QueueDepthImplementation, ...] = ("prometheus-adapter", "keda", "keda-aws-sqs")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Resources:
-    """CPU and memory requests and limits of one container."""
-
-    cpu_request: str
-    cpu_limit: str
-    memory_request: str
-    memory_limit: str
-
-    def problems(self) -> Iterator[Problem]:
-        valid = True
-        for name in ("cpu_request", "cpu_limit"):
-            if not is_cpu(getattr(self, name)):
-                valid = False
-                yield Problem(name, getattr(self, name), CPU_ALLOWED)
-        for name in ("memory_request", "memory_limit"):
-            if not is_memory(getattr(self, name)):
-                valid = False
-                yield Problem(name, getattr(self, name), MEMORY_ALLOWED)
-        if not valid:
-            return
-        if cpu_millicores(self.cpu_request) > cpu_millicores(self.cpu_limit):
-            yield Problem("cpu_request", self.cpu_request, f"at most the CPU limit {self.cpu_limit}")
-        if memory_bytes(self.memory_request) > memory_bytes(self.memory_limit):
-            yield Problem("memory_request", self.memory_request, f"at most the memory limit {self.memory_limit}")
-
-
-QUEUE_METRIC = "gorax_queue_depth"
-"""The queue-depth series a build records: what the autoscalers read and the environments table names."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class QueueDepth:
-    """Scale the workers on pending workflows per worker (``gorax_queue_depth``), besides CPU and memory.
-
-    The autoscaler takes the largest of the replica counts its metrics ask for, so workers still scale out
-    when they are CPU- or memory-bound with a short queue. Two implementations (docs/configuration.md,
-    "Autoscaling on queue depth"):
-
-    - ``prometheus-adapter``: our HPA gets an ``External`` metric ``gorax_queue_depth`` that Prometheus
-      Adapter serves from Prometheus (the adapter rule to add is on that page).
-    - ``keda``: a KEDA ``ScaledObject`` with a ``prometheus`` trigger; KEDA creates and owns the HPA (same
-      name, range and behaviour), so no HPA of ours is emitted.
-    - ``keda-aws-sqs``: the same ``ScaledObject`` with KEDA's ``aws-sqs-queue`` trigger, reading the
-      environment's SQS queue (``queue``) itself with the worker's IAM role: for the upstream binaries,
-      which never record ``gorax_queue_depth``. Needs ``queue`` and an ``AwsIrsa`` identity.
-
-    Attributes:
-        target_per_worker: pending workflows one worker should have to itself (``AverageValue`` target;
-            KEDA's ``queueLength`` for ``keda-aws-sqs``).
-        implementation: ``prometheus-adapter``, ``keda`` or ``keda-aws-sqs``.
-        queue: the ``queue`` label of ``gorax_queue_depth`` (default ``default``, as the alerts use).
-        prometheus_url: where KEDA's operator queries Prometheus (``keda`` only); default the
-            prometheus-operator's ``prometheus-operated`` Service in ``monitoring``.
-    """
-
-    target_per_worker: int
-    implementation: QueueDepthImplementation
-    queue: str = "default"
-    prometheus_url: str = "http://prometheus-operated.monitoring.svc:9090"
-
-    def problems(self) -> Iterator[Problem]:
-        value = self.target_per_worker
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100000:
-            yield Problem("target_per_worker", value, "an integer from 1 to 100000 (pending workflows per worker)")
-        if self.implementation not in QUEUE_DEPTH_IMPLEMENTATIONS:
-            yield Problem("implementation", self.implementation, f"one of {', '.join(QUEUE_DEPTH_IMPLEMENTATIONS)}")
-        if not isinstance(self.queue, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,63}", self.queue):
-            yield Problem("queue", self.queue, "a queue name of letters, digits, '_', '.', '-'")
-        if not isinstance(self.prometheus_url, str) or not PROMETHEUS_URL.fullmatch(self.prometheus_url):
-            yield Problem(
-                "prometheus_url",
-                self.prometheus_url,
-                "an http(s) URL such as 'http://prometheus-operated.monitoring.svc:9090'",
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Autoscaling:
-    """HorizontalPodAutoscaler range and utilization targets (percent of requests).
-
-    ``queue_depth`` (workers only, default none) adds the queue-depth signal; see ``QueueDepth``.
-    """
-
-    min_replicas: int
-    max_replicas: int
-    cpu_utilization: int
-    memory_utilization: int
-    queue_depth: QueueDepth | None = None
-
-    def problems(self) -> Iterator[Problem]:
-        if not isinstance(self.min_replicas, int) or self.min_replicas < 1:
-            yield Problem("min_replicas", self.min_replicas, "an integer of at least 1")
-        elif not isinstance(self.max_replicas, int) or self.max_replicas < self.min_replicas:
-            yield Problem(
-                "max_replicas", self.max_replicas, f"an integer of at least min_replicas ({self.min_replicas})"
-            )
-        for name in ("cpu_utilization", "memory_utilization"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or not 1 <= value <= 100:
-                yield Problem(name, value, "a percentage from 1 to 100")
-        if self.queue_depth is not None:
-            if not isinstance(self.queue_depth, QueueDepth):
-                yield Problem("queue_depth", self.queue_depth, "a QueueDepth or None")
-            else:
-                yield from (p.under("queue_depth") for p in self.queue_depth.problems())
-
-
-@dataclass(frozen=True, kw_only=True)
-class DisruptionBudget:
-    """PodDisruptionBudget of a component: set ``max_unavailable`` (default 1) or ``min_available``.
-
-    It must allow at least one voluntary disruption at the autoscaler's minimum
-    replica count, or every node drain blocks (the old development setup had
-    ``minAvailable: 1`` with one replica).
-    """
-
-    max_unavailable: int | None = 1
-    min_available: int | None = None
-
-    def problems(self, min_replicas: int) -> Iterator[Problem]:
-        if (self.max_unavailable is None) == (self.min_available is None):
-            yield Problem("max_unavailable", self.max_unavailable, "exactly one of max_unavailable and min_available")
-        elif self.min_available is not None:
-            if not isinstance(self.min_available, int) or not 0 <= self.min_available < min_replicas:
-                yield Problem(
-                    "min_available",
-                    self.min_available,
-                    f"an integer below autoscaling.min_replicas ({min_replicas}) so a node drain can evict a pod",
-                )
-        elif not isinstance(self.max_unavailable, int) or self.max_unavailable < 1:
-            yield Problem(
-                "max_unavailable", self.max_unavailable, "an integer of at least 1 so a node drain can evict a pod"
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComponentConfig:
-    """One Gorax component (API or worker): image, size, scale, disruption budget and shutdown grace."""
-
-    image: Image
-    resources: Resources
-    autoscaling: Autoscaling
-    disruption_budget: DisruptionBudget | None = field(default_factory=DisruptionBudget)
-    """``None``: no PodDisruptionBudget at all (previews: nothing there is worth blocking a drain for)."""
-    termination_grace_seconds: int = 30
-
-    def problems(self, tier: Tier) -> Iterator[Problem]:
-        yield from (p.under("image") for p in self.image.problems(tier))
-        yield from (p.under("resources") for p in self.resources.problems())
-        autoscaling = list(self.autoscaling.problems())
-        yield from (p.under("autoscaling") for p in autoscaling)
-        if not autoscaling:
-            budget = self.disruption_budget.problems(self.autoscaling.min_replicas) if self.disruption_budget else ()
-            yield from (p.under("disruption_budget") for p in budget)
-        grace = self.termination_grace_seconds
-        if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 3600:
-            yield Problem("termination_grace_seconds", grace, "an integer from 1 to 3600")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Migration:
-    """The database migration Job (an Argo CD Sync hook in wave -1).
-
-    Attributes:
-        backoff_limit: retries before the Job fails (default 2).
-        active_deadline_seconds: the whole Job's time limit (default 600).
-        ttl_seconds_after_finished: when Kubernetes deletes the finished Job (default 86400).
-    """
-
-    backoff_limit: int = 2
-    active_deadline_seconds: int = 600
-    ttl_seconds_after_finished: int = 86400
-
-    def problems(self) -> Iterator[Problem]:
-        if isinstance(self.backoff_limit, bool) or not isinstance(self.backoff_limit, int) or self.backoff_limit < 0:
-            yield Problem("backoff_limit", self.backoff_limit, "an integer of at least 0")
-        for name in ("active_deadline_seconds", "ttl_seconds_after_finished"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                yield Problem(name, value, "a positive integer")
-
-
-@dataclass(frozen=True, kw_only=True)
-class DatabasePool:
-    """database/sql pool settings the binaries read (DB_* variables)."""
-
-    max_open_conns: int = 25
-    max_idle_conns: int = 10
-    conn_max_lifetime: str = "5m"
-    conn_max_idle_time: str = "1m"
-
-    def problems(self) -> Iterator[Problem]:
-        if not isinstance(self.max_open_conns, int) or self.max_open_conns < 1:
-            yield Problem("max_open_conns", self.max_open_conns, "an integer of at least 1")
-        elif not isinstance(self.max_idle_conns, int) or not 0 <= self.max_idle_conns <= self.max_open_conns:
-            yield Problem(
-                "max_idle_conns", self.max_idle_conns, f"an integer from 0 to max_open_conns ({self.max_open_conns})"
-            )
-        for name in ("conn_max_lifetime", "conn_max_idle_time"):
-            if not isinstance(getattr(self, name), str) or not GO_DURATION.fullmatch(getattr(self, name)):
-                yield Problem(name, getattr(self, name), "a Go duration such as '5m' or '90s'")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Cors:
-    """Cross-origin settings, shared by the application and the edge (one source of truth)."""
-
-    allowed_origins: tuple[str, ...]
-    allowed_methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
-    allowed_headers: tuple[str, ...] = ("Content-Type", "Authorization", "X-Request-ID")
-    max_age_seconds: int = 3600
-    allow_credentials: bool = True
-
-    def problems(self, tier: Tier) -> Iterator[Problem]:
-        if not self.allowed_origins:
-            yield Problem("allowed_origins", self.allowed_origins, "at least one origin")
-        for origin in self.allowed_origins:
-            if origin == "*":
-                if tier != "development":
-                    yield Problem("allowed_origins", origin, f"explicit origins in {tier}; '*' only in development")
-            elif not isinstance(origin, str) or not ORIGIN.fullmatch(origin):
-                yield Problem(
-                    "allowed_origins", origin, "an absolute http(s) origin such as 'https://app.gorax.io' (no path)"
-                )
-        if "*" in self.allowed_origins and self.allow_credentials:
-            yield Problem("allow_credentials", True, "false when allowed_origins contains '*' (browsers reject it)")
-        if not isinstance(self.max_age_seconds, int) or not 0 <= self.max_age_seconds <= 86400:
-            yield Problem("max_age_seconds", self.max_age_seconds, "an integer from 0 to 86400")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .dns import is_dns_label
 from .errors import Problem
+from .fieldtypes import is_port
 from .naming import NAMESPACE_NAME_LABEL, is_label_value
 
 Labels = tuple[tuple[str, str], ...]
@@ -105,10 +106,10 @@ class NetworkConfig:
             yield from (p.under(name) for p in getattr(self, name).problems())
         for name in ("database_port",):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            if not is_port(value):
                 yield Problem(name, value, "a port from 1 to 65535")
         for port in self.external_ports:
-            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            if not is_port(port):
                 yield Problem("external_ports", port, "ports from 1 to 65535")
         if not is_dns_label(self.dns_namespace):
             yield Problem("dns_namespace", self.dns_namespace, "a namespace name (DNS label)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..configuration.components import QUEUE_METRIC
 from ..configuration.naming import API
 from .alert_model import Alert, job_matcher, served
 from .alert_scope import Scope
@@ -33,7 +34,7 @@ def _db_pool(s: Scope) -> str:
 
 def _queue_stuck(s: Scope) -> str:
     """Work has waited all 15 minutes and the queue is no shorter than 15 minutes ago: nothing drains it."""
-    depth = s("gorax_queue_depth", DEFAULT_QUEUE)
+    depth = s(QUEUE_METRIC, DEFAULT_QUEUE)
     return (
         f"max by (namespace) (min_over_time({depth}[15m])) > 0\n"
         f"and on (namespace)\nmax by (namespace) (delta({depth}[15m])) >= 0"

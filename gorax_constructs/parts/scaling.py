@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..configuration.model import QUEUE_METRIC, Autoscaling, QueueDepth
+from ..configuration.components import QUEUE_METRIC, Autoscaling, QueueDepth
 from ..configuration.naming import Component, Naming
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..configuration.errors import brief
+from ..configuration.fieldtypes import is_port
 from .policies import pod_template
 
 Body = dict[str, Any]
@@ -71,7 +72,7 @@ def _port(where: str, value: object, *, named: bool = False) -> Iterator[str]:
     if isinstance(value, str) and named:
         if not PORT_NAME.fullmatch(value):
             yield f"{where} = {brief(value)} is not allowed: a port number or name (IANA_SVC_NAME, at most 15)"
-    elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+    elif not is_port(value):
         yield f"{where} = {brief(value)} is not allowed: a port number from 1 to 65535"
 
 

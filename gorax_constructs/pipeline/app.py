@@ -33,7 +33,7 @@ ENVIRONMENTS_DOC = Path("docs/environments.md")
 
 def main() -> int:
     """Exit status 0 when dist/ (or the export) was written, 1 with one message when nothing was."""
-    # Imported only now: importing cdk8s starts node (~0.5 s); these do not.
+    # Imported here, not at the top: the recovery of an interrupted promotion comes before anything else.
     from ..lock import LOCK_FILE, SynthLock, data_files, show_staging_as
     from .promote import PromotionError, promote, recover_checkout
 

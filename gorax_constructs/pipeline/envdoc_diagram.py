@@ -210,18 +210,19 @@ def _control(
 ) -> None:
     """HPAs (or KEDA ScaledObjects) and PDBs on their Deployments, the ServiceMonitor on its Service, the
     PodMonitor on its pods."""
-    for scaled in view.of_kind("ScaledObject"):
-        target = scaled["spec"]["scaleTargetRef"]["name"]
-        node = diagram.node("ScaledObject:" + _name(scaled), "keda_" + _name(scaled), [f"ScaledObject {_name(scaled)}"])
-        if target in workload_ids:
-            scale = f"scales {scaled['spec'].get('minReplicaCount', 0)}–{scaled['spec'].get('maxReplicaCount', 100)}"
-            diagram.edge(node, "-.->", workload_ids[target], scale)
-    for hpa in view.of_kind("HorizontalPodAutoscaler"):
-        target = hpa["spec"]["scaleTargetRef"]["name"]
-        node = diagram.node("HPA:" + _name(hpa), "hpa_" + _name(hpa), [f"HPA {_name(hpa)}"])
-        if target in workload_ids:
-            scale = f"scales {hpa['spec'].get('minReplicas', 1)}–{hpa['spec']['maxReplicas']}"
-            diagram.edge(node, "-.->", workload_ids[target], scale)
+    # (kind, shown as, node id prefix, its replica range fields with their API defaults)
+    scalers = (
+        ("ScaledObject", "ScaledObject", "keda_", ("minReplicaCount", 0), ("maxReplicaCount", 100)),
+        ("HorizontalPodAutoscaler", "HPA", "hpa_", ("minReplicas", 1), ("maxReplicas", None)),
+    )
+    for kind, shown, prefix, (low, low_default), (high, high_default) in scalers:
+        for scaler in view.of_kind(kind):
+            spec = scaler["spec"]
+            node = diagram.node(f"{shown}:{_name(scaler)}", prefix + _name(scaler), [f"{shown} {_name(scaler)}"])
+            target = spec["scaleTargetRef"]["name"]
+            if target in workload_ids:
+                scale = f"scales {spec.get(low, low_default)}–{spec.get(high, high_default)}"
+                diagram.edge(node, "-.->", workload_ids[target], scale)
     for pdb in view.of_kind("PodDisruptionBudget"):
         spec = pdb["spec"]
         budget = ", ".join(f"{key} {spec[key]}" for key in ("minAvailable", "maxUnavailable") if key in spec)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..configuration.model import QUEUE_METRIC
+from ..configuration.components import QUEUE_METRIC
 from ..configuration.naming import API, WORKER
 from .envdoc_objects import NONE, EnvironmentView, Obj, Workload, _annotations, _name, _split_image, _unique
 

@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
 from ..configuration.errors import REPOSITORY, ConfigError, FileError, shown
@@ -154,8 +154,8 @@ def config_classes() -> dict[str, type]:
         module = sys.modules.get(f"{CONFIGURATION}.{module_name}")
         if module is None:
             continue
-        for name, value in vars(module).items():
-            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+        for name, value in _offered(module):
+            if isinstance(value, type) and dataclasses.is_dataclass(value):
                 classes[name] = value
     return classes
 
@@ -165,10 +165,18 @@ def public_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for module_name in CONFIG_MODULES:
         module = sys.modules.get(f"{CONFIGURATION}.{module_name}")
-        for name, value in vars(module or object()).items():
-            if not name.startswith("_") and getattr(value, "__module__", None) == f"{CONFIGURATION}.{module_name}":
+        for name, _ in _offered(module) if module is not None else ():
+            if not name.startswith("_"):
                 names.setdefault(name, module_name)
     return names
+
+
+def _offered(module: ModuleType) -> Iterator[tuple[str, object]]:
+    """What a configuration module offers: what it defines, and what it re-exports in ``__all__``."""
+    exported = getattr(module, "__all__", ())
+    for name, value in vars(module).items():
+        if getattr(value, "__module__", None) == module.__name__ or name in exported:
+            yield name, value
 
 
 def _section(cls: type, place: Place) -> str:

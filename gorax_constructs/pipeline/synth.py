@@ -79,9 +79,9 @@ def chart_problems(chart: ManifestChart, folder: str, env: EnvironmentConfig | N
 class OutputTree:
     """The staging folder, rewritten file by file: after ``finish()`` it holds exactly what was written.
 
-    An unchanged file is left alone. Measured here, creating a file is the
-    slowest step of a synth (0.05-0.8 ms each, 2,200 files for 100 previews),
-    so a synth that changes one preview creates ~22 files, and the writes run
+    An unchanged file is left alone: creating a file is the slowest step of a
+    synth (docs/performance.md), so a synth that changes one preview creates
+    only that preview's files, and the writes run
     on a few threads: they wait on the disk, not on the CPU (a cold 100-preview
     synth went from 3.4-4.1 s to 3.1-3.2 s in two interleaved A/Bs). A changed file is
     replaced by a new one, never rewritten in place: ``dist/`` hard-links the
@@ -104,8 +104,8 @@ class OutputTree:
     def write_objects(self, objects: list[Body], folder: str) -> None:
         """One file per object, named as ``App.synth()`` names them, plus the folder's kustomization.
 
-        The YAML is written in Python (``yaml_format``): node's YAML library costs ~40 ms
-        per environment, this ~2 ms.
+        The YAML is written in Python (``yaml_format``): a round trip per object to node's YAML library
+        cost far more (docs/performance.md).
         """
         names = []
         for body in objects:

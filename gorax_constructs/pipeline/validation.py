@@ -7,9 +7,8 @@ CRD's ``openAPIV3Schema`` from the upstream CRDs vendored in ``crds/`` (pinned i
 ``crds/sources.yaml``), made strict the same way. A custom resource whose CRD is
 not there is an error: validation is never silently off.
 
-The validators are jsonschema-rs (Rust): measured here, a Deployment takes
-~0.02 ms against ~1 ms with the pure-Python ``jsonschema``, which made
-validating 100 preview environments at every synth affordable. Validators are
+The validators are jsonschema-rs (Rust): much faster than the pure-Python ``jsonschema``, which makes
+validating 100 preview environments at every synth affordable (docs/performance.md). Validators are
 built once per kind, and a CRD file is parsed only when an object of its API
 group is validated (the Argo CD CRD alone is 400 KB of YAML).
 """
@@ -47,11 +46,11 @@ class CrdLoader(YAML_LOADER):
 
 
 CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
-# Located without importing kubernetes_validate, whose import (jsonschema and its dependencies) costs ~75 ms.
+# Located without importing kubernetes_validate, whose import pulls in jsonschema and its dependencies.
 _SCHEMA_ROOT = Path(next(iter(find_spec("kubernetes_validate").submodule_search_locations))) / "kubernetes-json-schema"
 CRD_CACHE = Path(__file__).resolve().parents[2] / "build" / "cache" / "crd-schemas"
-"""Strict CRD schemas as JSON, keyed by content hash: parsing the YAML of the Argo CD CRD
-alone costs ~0.1 s at every synth, reading its cached schema a few ms."""
+"""Strict CRD schemas as JSON, keyed by content hash: parsing the YAML of the large CRDs (Argo CD's) at every
+synth costs more than the rest of their validation."""
 
 
 @cache

@@ -15,9 +15,9 @@ same data, deterministic, and readable in a ``git diff dist/`` review:
   to a quoted scalar where a literal could not hold the text exactly;
 - no line folding: a long PromQL or JSON line stays one line; no anchors.
 
-PyYAML's own dumper writes the same kind of text, but its representer is pure
-Python: measured here, 1.1 ms per object (28 ms per environment) against
-~1.5 ms per environment for this emitter, whose scalar decisions are cached.
+PyYAML's own dumper writes the same kind of text, but its pure-Python representer
+is an order of magnitude slower than this emitter, whose scalar decisions are
+cached (docs/performance.md).
 ``tests/test_yaml_format.py`` checks that every file and Hypothesis-generated
 documents load back to the data they were written from.
 """
