@@ -66,7 +66,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the constructs
         Secrets as Secrets,
     )
     from .parts import (
+        Setting as Setting,
+    )
+    from .parts import (
+        Signals as Signals,
+    )
+    from .parts import (
         WorkerPool as WorkerPool,
+    )
+    from .parts import (
+        settings_for as settings_for,
     )
 
 _PARTS = (
@@ -83,7 +92,10 @@ _PARTS = (
     "Observability",
     "Platform",
     "Secrets",
+    "Setting",
+    "Signals",
     "WorkerPool",
+    "settings_for",
 )
 
 __all__ = [*_CONFIGURATION, *_PARTS]
