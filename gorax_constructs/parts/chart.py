@@ -25,6 +25,9 @@ from .workloads import ApiService, WorkerPool
 class EnvironmentChart(ManifestChart):
     """Every object of one environment, composed from the parts in this package.
 
+    The one place that reads the whole ``EnvironmentConfig``: it hands each part the slice it uses and
+    the handles of the parts it connects to (``self.api`` to the edge, the monitors and the policies).
+
     The chart id is the environment name (the pipeline writes it to
     ``dist/<environment>/`` or ``dist/previews/<name>/``). Resource-name hashes
     are off: names come from ``Naming`` and never from the construct path.
