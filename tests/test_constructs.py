@@ -12,24 +12,13 @@ from cdk8s import Testing as Cdk8sTesting
 from constructs import Construct, IValidation
 
 from gorax_constructs import (
-    ApiService,
-    AppConfig,
-    Edge,
     EnvironmentChart,
-    MigrationJob,
-    NetworkPolicies,
-    Observability,
     Platform,
-    Secrets,
-    WorkerPool,
 )
-from gorax_constructs.configuration.contract import served_metrics
 from gorax_constructs.configuration.model import EnvironmentConfig
-from gorax_constructs.configuration.naming import API, WORKER, Naming
-from gorax_constructs.parts.appconfig import settings_for
+from gorax_constructs.configuration.naming import Naming
+from gorax_constructs.parts.chart import build_parts as chart_parts
 from gorax_constructs.parts.manifest import DuplicateObject
-from gorax_constructs.parts.observability import Signals
-from gorax_constructs.parts.telemetry import tracing_env
 from gorax_constructs.pipeline.catalog import Catalog
 from gorax_constructs.pipeline.synth import InvalidOutput, synth_catalog
 
@@ -41,96 +30,8 @@ PART_IDS = ("platform", "config", "secrets", "api", "worker", "migration", "edge
 
 
 def build_parts(scope: Construct, env: EnvironmentConfig) -> dict[str, Construct]:
-    """The parts wired as EnvironmentChart wires them, in any scope: each gets its slice of ``env`` and
-    the handles of the parts it connects to."""
-    naming = Naming.of(env)
-    platform = Platform(scope, "platform", naming=naming, preview=env.preview, identity=env.identity)
-    config = AppConfig(scope, "config", naming=naming, settings=settings_for(env))
-    secrets = Secrets(scope, "secrets", naming=naming, source=env.secrets, keys=env.secret_keys, identity=env.identity)
-    shared = {
-        "naming": naming,
-        "tier": env.tier,
-        "app_config": config,
-        "secrets": secrets.refs,
-        "service_account_name": platform.service_account_name,
-        "pod_labels": platform.pod_labels,
-        "zone_spread": env.zone_spread,
-    }
-    api = ApiService(
-        scope,
-        "api",
-        config=env.api,
-        process=env.contract.api,
-        metrics=served_metrics(env, API.name),
-        extra_env=tracing_env(naming, env.tracing, API.name),
-        **shared,
-    )
-    worker = WorkerPool(
-        scope,
-        "worker",
-        config=env.worker,
-        process=env.contract.worker,
-        metrics=served_metrics(env, WORKER.name),
-        queue=env.queue,
-        extra_env=tracing_env(naming, env.tracing, WORKER.name),
-        **shared,
-    )
-    migration = MigrationJob(
-        scope,
-        "migration",
-        naming=naming,
-        settings=env.migration,
-        migrator=env.contract.migration,
-        api=env.api,
-        app_config=config,
-        secrets=secrets.refs,
-        service_account_name=platform.service_account_name,
-        pod_labels=platform.pod_labels,
-    )
-    edge = Edge(
-        scope,
-        "edge",
-        naming=naming,
-        config=env.edge,
-        api_host=env.api_host,
-        webhooks_host=env.webhooks_host,
-        cors=env.cors,
-        api=api,
-    )
-    network = NetworkPolicies(
-        scope,
-        "network",
-        naming=naming,
-        config=env.network,
-        edge=env.edge,
-        api=api,
-        worker=worker,
-        migration=migration,
-        identity=env.identity,
-        redis=env.redis,
-        queue=env.queue,
-    )
-    observability = Observability(
-        scope,
-        "observability",
-        naming=naming,
-        monitoring=env.monitoring,
-        tier=env.alert_tier,
-        api=api,
-        worker=worker,
-        signals=Signals.of(env),
-    )
-    return {
-        "platform": platform,
-        "config": config,
-        "secrets": secrets,
-        "api": api,
-        "worker": worker,
-        "migration": migration,
-        "edge": edge,
-        "network": network,
-        "observability": observability,
-    }
+    """The parts wired as EnvironmentChart wires them (its own ``build_parts``), in any scope."""
+    return chart_parts(scope, env).by_id()
 
 
 def key(body: dict) -> tuple[str, str]:

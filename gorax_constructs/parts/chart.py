@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import overload
 
 from constructs import Construct
@@ -11,7 +12,7 @@ from ..configuration.model import EnvironmentConfig
 from ..configuration.naming import API, WORKER, Naming
 from .appconfig import AppConfig, settings_for
 from .edge import Edge
-from .manifest import ManifestChart
+from .manifest import ChartPart, ManifestChart
 from .migration import MigrationJob
 from .network import NetworkPolicies
 from .observability import Observability, Signals
@@ -60,83 +61,115 @@ class EnvironmentChart(ManifestChart):
         super().__init__(scope, construct_id, namespace=env.namespace, labels=naming.labels())
         self.env = env
         self.naming = naming
-        self.platform = Platform(self, "platform", naming=naming, preview=env.preview, identity=env.identity)
-        self.app_config = AppConfig(self, "config", naming=naming, settings=settings_for(env))
-        self.secrets = Secrets(
-            self, "secrets", naming=naming, source=env.secrets, keys=env.secret_keys, identity=env.identity
-        )
-        shared = {
-            "naming": naming,
-            "tier": env.tier,
-            "app_config": self.app_config,
-            "secrets": self.secrets.refs,
-            "service_account_name": self.platform.service_account_name,
-            "pod_labels": self.platform.pod_labels,
-            "zone_spread": env.zone_spread,
-        }
-        self.api = ApiService(
-            self,
-            "api",
-            config=env.api,
-            process=env.contract.api,
-            metrics=served_metrics(env, API.name),
-            extra_env=tracing_env(naming, env.tracing, API.name),
-            **shared,
-        )
-        self.worker = WorkerPool(
-            self,
-            "worker",
-            config=env.worker,
-            process=env.contract.worker,
-            metrics=served_metrics(env, WORKER.name),
-            queue=env.queue,
-            extra_env=tracing_env(naming, env.tracing, WORKER.name),
-            **shared,
-        )
-        self.migration = MigrationJob(
-            self,
-            "migration",
-            naming=naming,
-            settings=env.migration,
-            migrator=env.contract.migration,
-            api=env.api,
-            app_config=self.app_config,
-            secrets=self.secrets.refs,
-            service_account_name=self.platform.service_account_name,
-            pod_labels=self.platform.pod_labels,
-        )
-        self.edge = Edge(
-            self,
-            "edge",
-            naming=naming,
-            config=env.edge,
-            api_host=env.api_host,
-            webhooks_host=env.webhooks_host,
-            cors=env.cors,
-            api=self.api,
-        )
-        self.network = NetworkPolicies(
-            self,
-            "network",
-            naming=naming,
-            config=env.network,
-            edge=env.edge,
-            api=self.api,
-            worker=self.worker,
-            migration=self.migration,
-            identity=env.identity,
-            redis=env.redis,
-            queue=env.queue,
-        )
-        self.observability = Observability(
-            self,
-            "observability",
-            naming=naming,
-            monitoring=env.monitoring,
-            tier=env.alert_tier,
-            api=self.api,
-            worker=self.worker,
-            signals=Signals.of(env),
-        )
-        if env.preview:
-            self.quota = NamespaceQuota(self, "quota", naming=naming, workloads=(self.api, self.worker, self.migration))
+        parts = build_parts(self, env)
+        self.platform, self.app_config, self.secrets = parts.platform, parts.config, parts.secrets
+        self.api, self.worker, self.migration = parts.api, parts.worker, parts.migration
+        self.edge, self.network, self.observability = parts.edge, parts.network, parts.observability
+        if parts.quota is not None:
+            self.quota = parts.quota
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The parts of one environment, as ``build_parts`` wires them."""
+
+    platform: Platform
+    config: AppConfig
+    secrets: Secrets
+    api: ApiService
+    worker: WorkerPool
+    migration: MigrationJob
+    edge: Edge
+    network: NetworkPolicies
+    observability: Observability
+    quota: NamespaceQuota | None = None
+    """Previews only."""
+
+    def by_id(self) -> dict[str, ChartPart]:
+        """Each part by its construct id, in creation order."""
+        return {part.node.id: part for part in vars(self).values() if part is not None}
+
+
+def build_parts(scope: Construct, env: EnvironmentConfig) -> Parts:
+    """The parts of one environment in ``scope``, wired as ``EnvironmentChart`` wires them (it calls this):
+    each gets its slice of ``env`` and the handles of the parts it connects to. In a plain ``cdk8s.Chart`` the
+    parts emit ``ApiObject``s."""
+    naming = Naming.of(env)
+    platform = Platform(scope, "platform", naming=naming, preview=env.preview, identity=env.identity)
+    app_config = AppConfig(scope, "config", naming=naming, settings=settings_for(env))
+    secrets = Secrets(scope, "secrets", naming=naming, source=env.secrets, keys=env.secret_keys, identity=env.identity)
+    shared = {
+        "naming": naming,
+        "tier": env.tier,
+        "app_config": app_config,
+        "secrets": secrets.refs,
+        "service_account_name": platform.service_account_name,
+        "pod_labels": platform.pod_labels,
+        "zone_spread": env.zone_spread,
+    }
+    api = ApiService(
+        scope,
+        "api",
+        config=env.api,
+        process=env.contract.api,
+        metrics=served_metrics(env, API.name),
+        extra_env=tracing_env(naming, env.tracing, API.name),
+        **shared,
+    )
+    worker = WorkerPool(
+        scope,
+        "worker",
+        config=env.worker,
+        process=env.contract.worker,
+        metrics=served_metrics(env, WORKER.name),
+        queue=env.queue,
+        extra_env=tracing_env(naming, env.tracing, WORKER.name),
+        **shared,
+    )
+    migration = MigrationJob(
+        scope,
+        "migration",
+        naming=naming,
+        settings=env.migration,
+        migrator=env.contract.migration,
+        api=env.api,
+        app_config=app_config,
+        secrets=secrets.refs,
+        service_account_name=platform.service_account_name,
+        pod_labels=platform.pod_labels,
+    )
+    edge = Edge(
+        scope,
+        "edge",
+        naming=naming,
+        config=env.edge,
+        api_host=env.api_host,
+        webhooks_host=env.webhooks_host,
+        cors=env.cors,
+        api=api,
+    )
+    network = NetworkPolicies(
+        scope,
+        "network",
+        naming=naming,
+        config=env.network,
+        edge=env.edge,
+        api=api,
+        worker=worker,
+        migration=migration,
+        identity=env.identity,
+        redis=env.redis,
+        queue=env.queue,
+    )
+    observability = Observability(
+        scope,
+        "observability",
+        naming=naming,
+        monitoring=env.monitoring,
+        tier=env.alert_tier,
+        api=api,
+        worker=worker,
+        signals=Signals.of(env),
+    )
+    quota = NamespaceQuota(scope, "quota", naming=naming, workloads=(api, worker, migration)) if env.preview else None
+    return Parts(platform, app_config, secrets, api, worker, migration, edge, network, observability, quota)
