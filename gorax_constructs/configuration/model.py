@@ -18,7 +18,7 @@ from .application import Cors, DatabasePool, Migration
 from .components import Autoscaling, ComponentConfig, DisruptionBudget, QueueDepth, Resources
 from .contract import AppContract
 from .dependencies import Postgres, Redis, SqsQueue, dependency_problems
-from .dns import is_dns_label, is_dns_name
+from .dns import is_dns_label, is_dns_name, is_label_value
 from .edge import EdgeConfig, WildcardTls
 from .errors import ConfigError, Problem, brief
 from .fieldtypes import all_problems
@@ -53,7 +53,6 @@ LogLevel = Literal["debug", "info", "warn", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warn", "error")
 
 LABEL_KEY = re.compile(r"(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 PLATFORM_NAMESPACES = ("default", "argocd", "cert-manager", "ingress-nginx", "monitoring", "observability")
 """Namespaces the cluster or its platform owns (besides ``kube-*`` and those the configuration names): an
 environment there would put a restricted Namespace and a default-deny NetworkPolicy over their pods."""
@@ -226,7 +225,7 @@ class EnvironmentConfig:
             if not is_dns_label(flag) or not isinstance(enabled, bool):
                 yield Problem("features", (flag, enabled), "(lowercase-dashed-name, True/False) pairs")
         for key, value in self.extra_labels:
-            if not LABEL_KEY.fullmatch(key) or not LABEL_VALUE.fullmatch(value):
+            if not LABEL_KEY.fullmatch(key) or not is_label_value(value):
                 yield Problem("extra_labels", (key, value), "Kubernetes label keys and values (values at most 63)")
         if not isinstance(self.preview, bool):
             yield Problem("preview", self.preview, "True or False")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 
+from .dns import is_label_value
 from .errors import Problem
 
 # prometheus-operator's Duration pattern (monitoring.coreos.com/v1 CRDs).
@@ -17,7 +18,6 @@ DURATION = re.compile(r"(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-
 DURATION_ALLOWED = "a Prometheus duration such as '30s', '1m' or '1m30s'"
 _UNIT_MS = {"y": 365 * 86_400_000, "w": 7 * 86_400_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000}
 LABEL_NAME = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 
 
 def is_duration(value: object) -> bool:
@@ -159,7 +159,7 @@ class MonitoringConfig:
             yield Problem("scrape_timeout", self.scrape_timeout, f"at most scrape_interval ({self.scrape_interval})")
         for pair in self.prometheus_labels:
             ok = isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, str) for part in pair)
-            if not ok or not LABEL_NAME.fullmatch(pair[0]) or not LABEL_VALUE.fullmatch(pair[1]):
+            if not ok or not LABEL_NAME.fullmatch(pair[0]) or not is_label_value(pair[1]):
                 yield Problem("prometheus_labels", pair, "(label name, label value) pairs valid in Kubernetes")
         yield from (p.under("thresholds") for p in self.thresholds.problems())
         yield from (p.under("min_traffic") for p in self.min_traffic.problems())

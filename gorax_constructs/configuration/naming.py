@@ -10,9 +10,10 @@ from the construct path, because a Deployment's selector is immutable.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .dns import is_label_value
 
 if TYPE_CHECKING:  # config imports the edge section, which imports naming: no runtime import here.
     from .model import EnvironmentConfig
@@ -91,7 +92,7 @@ class Naming:
         labels = self.labels()
         labels[COMPONENT_LABEL] = component
         labels["component"] = component
-        if version is not None and is_label_value(version):
+        if version is not None and is_label_value(version, empty=False):
             labels["app.kubernetes.io/version"] = version
         return labels
 
@@ -106,11 +107,3 @@ class Naming:
     def metadata(self, name: str, *, component: str | None = None, version: str | None = None) -> dict[str, object]:
         labels = self.component_labels(component, version) if component else self.labels()
         return {"name": name, "namespace": self.namespace, "labels": labels}
-
-
-LABEL_VALUE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-"""A non-empty label value (k8s.io/apimachinery validation.go ``IsValidLabelValue``); ASCII only."""
-
-
-def is_label_value(value: str) -> bool:
-    return isinstance(value, str) and LABEL_VALUE.fullmatch(value) is not None

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dns import is_dns_label
+from .dns import is_dns_label, is_label_value
 from .errors import Problem
 from .fieldtypes import is_port
-from .naming import NAMESPACE_NAME_LABEL, is_label_value
+from .naming import NAMESPACE_NAME_LABEL
 
 Labels = tuple[tuple[str, str], ...]
 Body = dict[str, Any]

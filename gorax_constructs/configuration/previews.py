@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from .datafile import compose, construct, read
-from .dns import is_dns_label
+from .dns import is_dns_label, is_label_value
 from .edge import WildcardTls
 from .errors import ConfigError, FileError, Problem, brief, shown
 from .gitops import ArgoCdTarget
@@ -51,7 +51,6 @@ previews' AppProject admits (``parts/argocd.py``), which no permanent namespace 
 NAMESPACE_PREFIX = f"gorax-{NAME_PREFIX}"
 OWNER_LABEL = "gorax.io/preview-owner"
 EXPIRES_LABEL = "gorax.io/preview-expires"
-_OWNER = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 EMPTY_CATALOG = "previews: []"
 """How a file says "no previews": an empty file or a missing key is more likely a mistake (a truncated write)."""
@@ -97,7 +96,7 @@ class Preview:
                 f"a name starting with '{NAME_PREFIX}' such as 'pr-123' (the previews' Argo CD project admits only "
                 f"namespaces {NAMESPACE_PREFIX}*)",
             )
-        if not isinstance(self.owner, str) or not _OWNER.fullmatch(self.owner):
+        if not is_label_value(self.owner, empty=False):
             yield Problem("owner", self.owner, "a label value: letters, digits, '-', '_', '.', at most 63")
         if not is_date(self.expires):
             yield Problem("expires", self.expires, "a date written YYYY-MM-DD, such as '2026-12-31'")

@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
+from ..configuration.dns import DNS1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, is_label_value, is_qualified_name
 from ..configuration.errors import brief
 from ..configuration.fieldtypes import is_port
 from .policies import pod_template
 
 Body = dict[str, Any]
 
-DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
-QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
 PORT_NAME = re.compile(r"(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?")
 """IANA_SVC_NAME: at most 15 lowercase letters, digits and single '-', at least one letter."""
 
@@ -76,28 +71,14 @@ def _port(where: str, value: object, *, named: bool = False) -> Iterator[str]:
         yield f"{where} = {brief(value)} is not allowed: a port number from 1 to 65535"
 
 
-@lru_cache(maxsize=4096)
-def _is_key(key: str) -> bool:
-    """``IsQualifiedName``; cached, as every object repeats the same few keys."""
-    prefix, _, name = key.rpartition("/")
-    if not QUALIFIED_NAME.fullmatch(name) or key.count("/") > 1:
-        return False
-    return not prefix or (len(prefix) <= 253 and DNS1123_SUBDOMAIN.fullmatch(prefix) is not None)
-
-
-@lru_cache(maxsize=4096)
-def _is_label_value(value: str) -> bool:
-    return LABEL_VALUE.fullmatch(value) is not None
-
-
 def _labels(where: str, labels: object, *, values: bool = True) -> Iterator[str]:
     """Label (or annotation, ``values=False``) keys, and label values."""
     if not isinstance(labels, dict):
         return
     for key, value in labels.items():
-        if not isinstance(key, str) or not _is_key(key):
+        if not isinstance(key, str) or not is_qualified_name(key):
             yield f"{where}: key {brief(key)} is not allowed: [prefix/]name, name at most 63 of [-A-Za-z0-9_.]"
-        elif values and (not isinstance(value, str) or not _is_label_value(value)):
+        elif values and (not isinstance(value, str) or not is_label_value(value)):
             yield f"{where}[{key}] = {brief(value)} is not allowed: a label value (at most 63 of [-A-Za-z0-9_.])"
 
 
@@ -120,12 +101,12 @@ def _metadata(obj: Body) -> Iterator[str]:
     if kind in DNS1035_KINDS:
         rule = (DNS1035_LABEL, "a DNS-1035 label (lowercase letters, digits, '-', starting with a letter)", 63)
     elif kind in LABEL_KINDS:
-        rule = (DNS1123_LABEL, "a DNS-1123 label (lowercase letters, digits, '-', at most 63)", 63)
+        rule = (DNS_LABEL, "a DNS-1123 label (lowercase letters, digits, '-', at most 63)", 63)
     else:
-        rule = (DNS1123_SUBDOMAIN, "a DNS-1123 subdomain (lowercase letters, digits, '-', '.', at most 253)", 253)
+        rule = (DNS_SUBDOMAIN, "a DNS-1123 subdomain (lowercase letters, digits, '-', '.', at most 253)", 253)
     yield from _name("metadata.name", metadata.get("name"), *rule)
     if "namespace" in metadata:
-        yield from _name("metadata.namespace", metadata["namespace"], DNS1123_LABEL, "a namespace name (DNS label)")
+        yield from _name("metadata.namespace", metadata["namespace"], DNS_LABEL, "a namespace name (DNS label)")
     yield from _labels("metadata.labels", metadata.get("labels"))
     yield from _labels("metadata.annotations", metadata.get("annotations"), values=False)
 
@@ -148,7 +129,7 @@ def _pod(where: str, template: Body) -> Iterator[str]:
     for group in ("initContainers", "containers", "ephemeralContainers"):
         for index, container in enumerate(spec.get(group) or []):
             at = f"{where}.spec.{group}[{index}]"
-            yield from _name(f"{at}.name", container.get("name"), DNS1123_LABEL, "a DNS-1123 label")
+            yield from _name(f"{at}.name", container.get("name"), DNS_LABEL, "a DNS-1123 label")
             for field, allowed in CONTAINER_ENUMS.items():
                 yield from _enum(f"{at}.{field}", container.get(field), allowed)
             for number, port in enumerate(container.get("ports") or []):
@@ -159,7 +140,7 @@ def _pod(where: str, template: Body) -> Iterator[str]:
                     yield from _name(f"{at}.ports[{number}].name", port["name"], PORT_NAME, "an IANA_SVC_NAME", 15)
             yield from _probe_ports(at, container)
     for index, volume in enumerate(spec.get("volumes") or []):
-        yield from _name(f"{where}.spec.volumes[{index}].name", volume.get("name"), DNS1123_LABEL, "a DNS-1123 label")
+        yield from _name(f"{where}.spec.volumes[{index}].name", volume.get("name"), DNS_LABEL, "a DNS-1123 label")
 
 
 def _service(spec: Body) -> Iterator[str]:
