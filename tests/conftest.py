@@ -47,6 +47,16 @@ class Synthesized:
         """Parsed once per session; treat as read-only."""
         return [doc for path in self.files for doc in yaml.load_all(path.read_text(), Loader=YAML_LOADER) if doc]
 
+    @cached_property
+    def own_objects(self) -> list[dict[str, Any]]:
+        """``objects`` less what extensions add: the environment's chart built once more without them."""
+        if not self.extended:
+            return self.objects
+        from gorax_constructs.parts.chart import EnvironmentChart
+
+        keys = {(o["kind"], o["metadata"]["name"]) for o in EnvironmentChart(cdk8s.App(), self.env).synthesize()[0]}
+        return [o for o in self.objects if (o["kind"], o["metadata"]["name"]) in keys]
+
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [o for o in self.objects if o["kind"] == kind]
 
@@ -92,12 +102,7 @@ def synthesize(catalog: Catalog, outdir: Path, extensions: Mapping[str, Any] | N
 def own_objects(output: Synthesized) -> list[dict[str, Any]]:
     """The objects the project's own parts emit: an extended environment's output less what its extensions add
     (an extension's own labels and selectors are the extension's business)."""
-    if not output.extended:
-        return output.objects
-    from gorax_constructs.parts.chart import EnvironmentChart
-
-    keys = {(o["kind"], o["metadata"]["name"]) for o in EnvironmentChart(cdk8s.App(), output.env).to_json()}
-    return [o for o in output.objects if (o["kind"], o["metadata"]["name"]) in keys]
+    return output.own_objects
 
 
 def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir: Path) -> dict[str, Synthesized]:
