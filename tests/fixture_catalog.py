@@ -137,7 +137,8 @@ GITOPS = GitOpsConfig(repo_url="https://git.example.test/platform/gorax-fixture.
 CATALOG = Catalog(permanent=PERMANENT, previews=PREVIEWS, gitops=GITOPS, development=DEV)
 
 
-def _option(name: str, **changes: object) -> EnvironmentConfig:
+def option_environment(name: str, **changes: object) -> EnvironmentConfig:
+    """The fixture's staging under another name, namespace and hosts, with ``changes``."""
     return replace(
         STAGING,
         name=name,
@@ -159,14 +160,14 @@ def with_queue(implementation: str, target: int) -> ComponentConfig:
     )
 
 
-SEALED = _option(
+SEALED = option_environment(
     "opt-sealed",
     secrets=SealedSecrets(file="tests/fixtures/sealed-secrets/opt-sealed.yaml"),
     worker=with_queue("keda", 20),
 )
 """Sealed Secrets, no cloud identity, workers scaled by KEDA on queue depth."""
 
-AWS = _option(
+AWS = option_environment(
     "opt-aws",
     # The pods call STS and SQS through interface VPC endpoints in this subnet (identity.CloudApis).
     identity=AwsIrsa(
@@ -180,7 +181,7 @@ AWS = _option(
 """AWS Secrets Manager through the CSI driver with IRSA; HPA on an External metric from Prometheus Adapter, fed by
 a build that exports the queue depth (its worker scraped)."""
 
-GCP = _option(
+GCP = option_environment(
     "opt-gcp",
     identity=GkeWorkloadIdentity(service_account="gorax-opt@my-project.iam.gserviceaccount.com"),
     secrets=CsiSecretStore(
@@ -189,7 +190,7 @@ GCP = _option(
 )
 """GCP Secret Manager through the CSI driver with GKE Workload Identity; CPU/memory scaling."""
 
-AZURE = _option(
+AZURE = option_environment(
     "opt-azure",
     identity=AzureWorkloadIdentity(
         client_id="0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", tenant_id="11111111-2222-3333-4444-555555555555"
@@ -199,7 +200,7 @@ AZURE = _option(
 )
 """Azure Key Vault through the CSI driver with Azure Workload Identity; KEDA on queue depth."""
 
-SQS = _option(
+SQS = option_environment(
     "opt-sqs",
     identity=AwsIrsa(role_arn="arn:aws:iam::123456789012:role/gorax-opt-sqs"),
     secrets=CsiSecretStore(provider="aws", objects=tuple((k, f"gorax/opt-sqs/{k}") for k in KEYS)),

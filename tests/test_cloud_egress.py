@@ -13,7 +13,7 @@ from gorax_constructs.configuration.naming import API, WORKER
 from gorax_constructs.configuration.network import MIGRATION
 
 from .conftest import synthesize_environments
-from .fixture_catalog import STAGING
+from .fixture_catalog import STAGING, option_environment
 from .test_options import COMPONENTS, ENTRA, GKE_METADATA, STS, allowed
 
 ENDPOINTS = ("10.20.30.0/24", "199.36.153.8/30")  # an interface-endpoint subnet; private.googleapis.com
@@ -33,16 +33,7 @@ EVERY_ADDRESS = {"0.0.0.0/0", "::/0"}
 
 
 def env_for(cloud, apis):
-    name = f"ce-{cloud}-{'on' if apis else 'off'}"
-    return replace(
-        STAGING,
-        name=name,
-        prefix=name,
-        namespace=f"gorax-{name}",
-        api_host=f"api.{name}.fixture.test",
-        webhooks_host=f"webhooks.{name}.fixture.test",
-        identity=IDENTITIES[cloud](apis),
-    )
+    return option_environment(f"ce-{cloud}-{'on' if apis else 'off'}", identity=IDENTITIES[cloud](apis))
 
 
 @pytest.fixture(scope="module")

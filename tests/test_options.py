@@ -28,15 +28,15 @@ def pod_template(output, component):
     return output.get("Deployment", naming.name(component))["spec"]["template"]
 
 
-def allowed(output, component, address, port):
-    """Whether the output's NetworkPolicies let ``component``'s pods open TCP ``port`` to ``address``."""
+def allowed(output, component, address, port, protocol="TCP"):
+    """Whether the output's NetworkPolicies let ``component``'s pods open ``protocol`` ``port`` to ``address``."""
     labels = pod_template(output, component)["metadata"]["labels"]
     target = ipaddress.ip_network(address)
     for policy in output.of_kind("NetworkPolicy"):
         if "Egress" not in policy["spec"]["policyTypes"] or not selector_matches(policy["spec"]["podSelector"], labels):
             continue
         for rule in policy["spec"].get("egress", []):
-            ports = [p for p in rule.get("ports", []) if p.get("protocol", "TCP") == "TCP"]
+            ports = [p for p in rule.get("ports", []) if p.get("protocol", "TCP") == protocol]
             if rule.get("ports") and not any(p["port"] == port for p in ports):
                 continue
             for peer in rule.get("to", []):
