@@ -24,8 +24,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 synth: $(VENV)/.installed node_modules/.installed
 	@$(PY) main.py
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (this project's CI machine sets it): pytest
+# rewrites the asserts of every test module at each start unless it can keep the result (~1.7 s a run).
+# Two pytest processes, one per core (scripts/test.py); plain `pytest` runs the same tests in one.
 test: $(VENV)/.installed node_modules/.installed lint
-	$(PY) -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(PY) scripts/test.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -34,7 +37,7 @@ lint: $(VENV)/.installed
 # The tests marked slow (pyproject.toml), which `make test` leaves out: a plain `cdk8s import` in a copy of
 # the project must reproduce imports/ (~20 s). CI runs them (.ci/run).
 test-slow: $(VENV)/.installed node_modules/.installed
-	$(PY) -m pytest -q -m slow
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -m slow
 
 # Regenerate imports/ offline from the CRD bundles cdk8s.yaml lists (crd-bundles/, from crds/; ~20 s).
 # CRDS="crds/<group>_<plural>.yaml ...": add those vendored CRDs first (their group's bundle, listed in cdk8s.yaml).

@@ -16,6 +16,8 @@ from typing import Any
 import lupa.lua54 as lua54
 import yaml
 
+from gorax_constructs.pipeline.validation import YAML_LOADER
+
 REPO = Path(__file__).resolve().parents[1]
 HEALTH_DIR = REPO / "argocd-health"
 HPA_PATCH = REPO / "platform" / "argocd-cm.hpa-health.patch.yaml"
@@ -60,4 +62,4 @@ def hpa_override() -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    return yaml.load(path.read_text(), Loader=YAML_LOADER)

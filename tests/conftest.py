@@ -24,6 +24,7 @@ from gorax_constructs.pipeline.synth import synth_catalog
 from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from . import fixture_catalog as fixture
+from . import memo
 from .end_to_end import Chain, Run, start_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,15 +110,82 @@ def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir:
     return synthesize(Catalog(permanent=environments, previews=()), outdir)
 
 
+SECOND_SHARD = frozenset(
+    {
+        "test_api_values.py",
+        "test_chart_contract.py",
+        "test_extensions.py",
+        "test_imports.py",
+        "test_layers.py",
+        "test_normalisation.py",
+        "test_properties.py",
+        "test_user_errors.py",
+        "test_yaml_format.py",
+    }
+)
+"""The modules `make test` runs in its second pytest process (``--shard 2``; scripts/test.py), on the 2-core
+machine's second core: ~45 % of the suite's test time, and few of them read the session's synthesized catalogs."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        choices=("1", "2"),
+        help="run only the modules of one half of the suite (2: SECOND_SHARD in tests/conftest.py; 1: the rest)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leaves out the other half's modules under ``--shard``."""
+    shard = config.getoption("shard")
+    module = collection_path.suffix == ".py" and collection_path.name.startswith("test_")
+    return True if shard and module and (collection_path.name in SECOND_SHARD) != (shard == "2") else None
+
+
+REUSED = pytest.StashKey[set[str]]()
+"""The ids of the scenario tests this session skips: they passed under the project's current fingerprint."""
+
+
+def is_scenario(item: pytest.Item) -> bool:
+    return item.get_closest_marker("scenario") is not None
+
+
+@pytest.hookimpl(trylast=True)  # after `-m`, `-k` and `--deselect` have chosen the session's tests
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module's scenario tests are skipped when every one of them passed under this fingerprint (tests/memo.py)."""
+    by_module: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        if is_scenario(item):
+            by_module.setdefault(item.path, []).append(item)
+    passed = memo.passed_scenarios() if by_module else set()
+    reused = {i.nodeid for group in by_module.values() if all(i.nodeid in passed for i in group) for i in group}
+    config.stash[REUSED] = reused
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.nodeid in item.config.stash.get(REUSED, set()):
+        pytest.skip(memo.REUSED_REASON)
+
+
+PASSED_IDS: set[str] = set()
+"""The scenario tests that passed in this session: recorded under the fingerprint at the session's end."""
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "scenario" in report.keywords:
+        PASSED_IDS.add(report.nodeid)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def end_to_end(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Run | Chain]]:
-    """The end-to-end commands of the selected modules (tests/test_end_to_end.py, tests/test_user_errors.py),
-    started at the session's start: they run on the second core while the in-process tests run (see
-    tests/end_to_end.py)."""
-    modules = {item.path.name for item in request.session.items}
-    runs = start_all(tmp_path_factory.mktemp("end-to-end"), modules)
+    """The scenarios of the selected tests (marked ``scenario``) that this session runs, started at the session's
+    start: they run on the second core while the in-process tests run (see tests/end_to_end.py)."""
+    reused = request.config.stash.get(REUSED, set())
+    items = [item for item in request.session.items if is_scenario(item) and item.nodeid not in reused]
+    runs = start_all(tmp_path_factory.mktemp("end-to-end"), {item.path.name for item in items}) if items else {}
     yield runs
     for run in runs.values():
         run.stop()
@@ -217,6 +285,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     options = session.config.option
     if getattr(options, "update_snapshots", False) and (session.testsfailed or exitstatus != 0):
         options.no_cleanup = True
+    memo.remember_scenarios(PASSED_IDS)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ the inhibition, ``InfoInhibitor`` included. Skips without them.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -25,6 +26,7 @@ from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.alerts import preview_rule_groups, rule_groups
 
+from . import memo
 from .conftest import REPO
 
 AMTOOL = shutil.which("amtool")
@@ -72,22 +74,22 @@ def matched_names(routes: list[dict]) -> set[str]:
 _ROUTED: dict[tuple, str] = {}
 
 
+@functools.cache
+def route_label_names(config: str) -> set[str]:
+    return matched_names([yaml.safe_load(config)["route"]])
+
+
 def route(config, labels: dict[str, str]) -> str:
     """The receiver amtool routes ``labels`` to. Alerts that agree on every label the tree matches on route
     alike, so amtool runs once per such combination (one run is ~0.1 s; the rules make hundreds of alerts)."""
     if AMTOOL is None:
         pytest.skip("amtool not on PATH (apt-get install prometheus-alertmanager)")
-    names = matched_names([yaml.safe_load(config.read_text())["route"]])
+    names = route_label_names(config.read_text())
     key = (str(config), tuple(sorted((k, labels.get(k)) for k in names)))
     if key in _ROUTED:
         return _ROUTED[key]
     pairs = [f"{k}={v}" for k, v in labels.items()]
-    result = subprocess.run(
-        [AMTOOL, "config", "routes", "test", f"--config.file={config}", *pairs],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = memo.run_tool([AMTOOL, "config", "routes", "test", f"--config.file={config}", *pairs], reads=[config])
     assert result.returncode == 0, result.stdout + result.stderr
     _ROUTED[key] = result.stdout.strip()
     return _ROUTED[key]
@@ -112,7 +114,7 @@ def generated_alerts() -> list[dict[str, str]]:
 def test_the_example_is_a_valid_alertmanager_configuration(config):
     if AMTOOL is None:
         pytest.skip("amtool not on PATH (apt-get install prometheus-alertmanager)")
-    result = subprocess.run([AMTOOL, "check-config", str(config)], capture_output=True, text=True, timeout=30)
+    result = memo.run_tool([AMTOOL, "check-config", str(config)], reads=[config])
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -17,9 +17,10 @@ Skips without promtool (`.ci/run` installs it).
 
 from __future__ import annotations
 
+import functools
 import shutil
-import subprocess
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from gorax_constructs.configuration.naming import Naming
 from gorax_constructs.configuration.previews import Preview, preview_environment
 from gorax_constructs.parts.alerts import ALERTS, preview_rule_groups, rule_groups
 
+from . import memo
 from .fixture_catalog import DEV as DEVELOPMENT
 from .fixture_catalog import PRODUCTION, STAGING
 
@@ -38,6 +40,7 @@ PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool not on PATH (apt-get install prometheus)")
 HIGHEST = {"production": "critical", "staging": "warning", "development": "info", "preview": "info"}
 SEVERITY = {a.name: a for a in ALERTS}
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 KSM = {
     "job": "kube-state-metrics",
     "service": "kube-prometheus-stack-kube-state-metrics",
@@ -88,6 +91,11 @@ class Target:
     @property
     def tier(self) -> str:
         return self.env.alert_tier
+
+    @functools.cached_property
+    def rules_yaml(self) -> str:
+        """The rule file promtool reads (written once per target: every scenario of it reads the same)."""
+        return yaml.dump({"groups": self.groups}, Dumper=DUMPER, sort_keys=False)
 
     @property
     def naming(self) -> Naming:
@@ -182,21 +190,22 @@ class Cluster:
         return self.add("nginx_ingress_controller_requests", values, **labels)
 
 
-def promtool(*args: str, cwd) -> None:
-    result = subprocess.run([PROMTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+def promtool(*args: str, cwd: Path) -> None:
+    """promtool on the files of ``cwd`` (a success with the very same files is not run again: tests/memo.py)."""
+    result = memo.run_tool([PROMTOOL, *args], reads=sorted(cwd.glob("*.yaml")), cwd=cwd)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_promtool_check_rules(target, tmp_path):
-    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": target.groups}, sort_keys=False))
+    (tmp_path / "rules.yaml").write_text(target.rules_yaml)
     promtool("check", "rules", "rules.yaml", cwd=tmp_path)
 
 
 def run(tmp_path, target: Target, cluster: Cluster, checks: list[dict[str, Any]]) -> None:
-    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": target.groups}, sort_keys=False))
+    (tmp_path / "rules.yaml").write_text(target.rules_yaml)
     test = {"interval": "1m", "input_series": cluster.items, "promql_expr_test": checks}
     document = {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": [test]}
-    (tmp_path / "tests.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    (tmp_path / "tests.yaml").write_text(yaml.dump(document, Dumper=DUMPER, sort_keys=False))
     promtool("test", "rules", "tests.yaml", cwd=tmp_path)
 
 

@@ -67,6 +67,7 @@ def test_the_export_is_one_file_of_every_folder_in_apply_order(tmp_path):
     assert_in_apply_order(stream)
 
 
+@pytest.mark.scenario
 def test_cdk8s_synth_stdout_streams_each_environment_in_apply_order(end_to_end, tmp_path):
     """The npm CLI itself (the run tests/test_end_to_end.py starts, or one of its own)."""
     run = end_to_end.get("cdk8s-stdout") or start(

@@ -13,6 +13,7 @@ import yaml
 
 from gorax_constructs.configuration.syncwaves import HOOK, SYNC_WAVE
 from gorax_constructs.parts.argocd import group_kind
+from gorax_constructs.pipeline.validation import YAML_LOADER
 
 from .argocd_lua import HEALTH_DIR, HPA_PATCH, health_script, hpa_override, load, run_health
 from .conftest import REPO
@@ -118,7 +119,7 @@ def test_every_dist_folder_holds_only_what_its_kustomization_lists():
         files = {p.name for p in kustomization.parent.iterdir() if p.is_file() and p != kustomization}
         assert files == listed, kustomization.parent
         for name in listed:
-            for doc in yaml.safe_load_all((kustomization.parent / name).read_text()):
+            for doc in yaml.load_all((kustomization.parent / name).read_text(), Loader=YAML_LOADER):
                 assert doc["apiVersion"] and doc["kind"] and doc["metadata"]["name"], name
 
 

@@ -33,6 +33,7 @@ def refusal(name: str) -> str:
     return f"environment '{name}': name = '{name}' is not allowed: a name starting with 'pr-'"
 
 
+@pytest.mark.scenario
 def test_every_command_has_help(end_to_end):
     steps = end_to_end["cli-help"].result()
     for step in steps:
@@ -41,6 +42,7 @@ def test_every_command_has_help(end_to_end):
         assert step.stderr == ""
 
 
+@pytest.mark.scenario
 def test_previews_commands_edit_only_their_entries(end_to_end):
     chain = end_to_end["cli-previews"]
     add, collide, listing, prune, remove, unknown = chain.result()
@@ -78,6 +80,7 @@ def test_previews_commands_edit_only_their_entries(end_to_end):
     assert unknown.files == remove.files
 
 
+@pytest.mark.scenario
 def test_image_set_diff_and_synth(end_to_end):
     """On a staging- or production-tier environment of the catalog (they refuse a mutable tag)."""
     chain = end_to_end["cli-images"]

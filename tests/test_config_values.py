@@ -108,6 +108,7 @@ def test_the_lock_works_when_its_pid_cannot_be_written(tmp_path, monkeypatch):
         assert lock.path.exists()
 
 
+@pytest.mark.scenario
 def test_configuration_mistakes_name_their_file_in_a_synth(tmp_path):
     """Each mistake is appended to whatever environments.py holds, as the line a user would add."""
     project = copy_project(tmp_path / "project")

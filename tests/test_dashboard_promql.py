@@ -7,7 +7,6 @@ Skips without promtool (`.ci/run` installs it).
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -15,6 +14,7 @@ import yaml
 from gorax_constructs.environments import ENVIRONMENTS
 from gorax_constructs.parts.dashboard import dashboard, preview_dashboard
 
+from . import memo
 from .fixture_catalog import OPTION_ENVIRONMENTS, PERMANENT
 
 PROMTOOL = shutil.which("promtool")
@@ -30,7 +30,5 @@ def test_every_panel_query_parses(tmp_path):
     ]
     assert len(rules) > 10 * len(models)
     (tmp_path / "panels.yaml").write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": rules}]}))
-    result = subprocess.run(
-        [PROMTOOL, "check", "rules", "panels.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
+    result = memo.run_tool([PROMTOOL, "check", "rules", "panels.yaml"], reads=[tmp_path / "panels.yaml"], cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

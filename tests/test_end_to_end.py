@@ -5,6 +5,7 @@ import filecmp
 import os
 import re
 
+import pytest
 import yaml
 
 from gorax_constructs.configuration.secrets import ExternalSecrets
@@ -16,6 +17,7 @@ from .end_to_end import BAD_TAG, BROKEN_IMAGES, REPO, STDOUT_PREVIEW, tree
 SUMMARY = "gorax: dist/ updated ("
 
 
+@pytest.mark.scenario
 def test_broken_config_leaves_dist_untouched(end_to_end):
     run = end_to_end["broken-config"]
     code, _, stderr = run.result()
@@ -27,6 +29,7 @@ def test_broken_config_leaves_dist_untouched(end_to_end):
     assert filecmp.dircmp(REPO / "dist", run.project / "dist").diff_files == []
 
 
+@pytest.mark.scenario
 def test_schema_invalid_output_leaves_dist_untouched(end_to_end):
     """A construct bug (an unknown field) is caught before anything reaches dist/."""
     run = end_to_end["invalid-output"]
@@ -40,6 +43,7 @@ def test_schema_invalid_output_leaves_dist_untouched(end_to_end):
     assert tree(run.project / "dist") == run.dist_before
 
 
+@pytest.mark.scenario
 def test_cdk8s_synth_updates_dist_like_make_synth(end_to_end):
     """`cdk8s synth` (the npm CLI reading cdk8s.yaml) runs the same app and promotes the same dist/."""
     run = end_to_end["cdk8s-cli"]
@@ -56,6 +60,7 @@ def test_cdk8s_synth_updates_dist_like_make_synth(end_to_end):
     assert sorted(listed[1:]) == staged
 
 
+@pytest.mark.scenario
 def test_cdk8s_synth_stdout_prints_every_manifest_and_changes_nothing(end_to_end):
     """`cdk8s synth --stdout`: one valid YAML stream of every environment's manifests (a preview added
     to previews.yaml included), no kustomization files, and dist/ and docs/ untouched."""
@@ -72,6 +77,7 @@ def test_cdk8s_synth_stdout_prints_every_manifest_and_changes_nothing(end_to_end
     assert (run.project / "docs" / "environments.md").read_bytes() == (REPO / "docs" / "environments.md").read_bytes()
 
 
+@pytest.mark.scenario
 def test_cdk8s_validation_plugins_cannot_change_dist(end_to_end):
     """The CLI runs validations: plugins after the app; the app refuses to promote when they are configured."""
     run = end_to_end["cdk8s-validations"]
@@ -81,6 +87,7 @@ def test_cdk8s_validation_plugins_cannot_change_dist(end_to_end):
     assert tree(run.project / "dist") == run.dist_before
 
 
+@pytest.mark.scenario
 def test_two_synths_at_once_wait_for_each_other(end_to_end):
     """Both were started while this session held the synth lock: each says it waits and names the holder;
     released, they run one after the other, and both succeed with the right dist/ (without the lock,

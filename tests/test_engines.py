@@ -29,7 +29,7 @@ from gorax_constructs.parts.argocd import (
     group_kind,
 )
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER
-from gorax_constructs.pipeline.validation import custom_resource_errors
+from gorax_constructs.pipeline.validation import YAML_LOADER, custom_resource_errors
 
 from .conftest import CATALOG, REPO, synthesize_environments
 from .fixture_catalog import DEV as DEVELOPMENT
@@ -176,7 +176,7 @@ def test_preview_routes_attach_to_the_wildcard_listener_by_hostname():
 @pytest.fixture(scope="session")
 def argocd(synth_root, synthesized):
     folder = synth_root / ARGOCD_FOLDER
-    return [doc for p in sorted(folder.glob("*.k8s.yaml")) for doc in yaml.safe_load_all(p.read_text())]
+    return [doc for p in sorted(folder.glob("*.k8s.yaml")) for doc in yaml.load_all(p.read_text(), Loader=YAML_LOADER)]
 
 
 def of_kind(objects, kind):

@@ -1,15 +1,15 @@
 """GitOps wiring: Argo CD Applications, sync waves, and the generated kustomizations."""
 
 import shutil
-import subprocess
 
 import pytest
 import yaml
 
 from gorax_constructs.configuration.syncwaves import SYNC_WAVE
 from gorax_constructs.pipeline.kustomize import ARGOCD_FOLDER, KUSTOMIZATION
-from gorax_constructs.pipeline.validation import custom_resource_errors
+from gorax_constructs.pipeline.validation import YAML_LOADER, custom_resource_errors
 
+from . import memo
 from .conftest import CATALOG, REPO
 
 
@@ -19,7 +19,7 @@ def applications(synth_root, synthesized):
     return {
         doc["metadata"]["labels"]["environment"]: doc
         for p in sorted(folder.glob("Application.*.k8s.yaml"))
-        for doc in yaml.safe_load_all(p.read_text())
+        for doc in yaml.load_all(p.read_text(), Loader=YAML_LOADER)
     }
 
 
@@ -86,7 +86,8 @@ def test_every_folder_has_a_kustomization_listing_its_manifests(synth_root, synt
 def test_kubectl_kustomize_renders_the_committed_folders():
     """`kubectl diff -k dist/<folder>` keeps working: kustomize accepts every committed folder."""
     for folder in CATALOG.output_folders():
-        result = subprocess.run(["kubectl", "kustomize", str(REPO / "dist" / folder)], capture_output=True, text=True)
+        path = REPO / "dist" / folder
+        result = memo.run_tool(["kubectl", "kustomize", str(path)], reads=sorted(path.iterdir()))
         assert result.returncode == 0, f"{folder}: {result.stderr}"
-        rendered = [d for d in yaml.safe_load_all(result.stdout) if d]
+        rendered = [d for d in yaml.load_all(result.stdout, Loader=YAML_LOADER) if d]
         assert len(rendered) == len(yaml.safe_load((REPO / "dist" / folder / KUSTOMIZATION).read_text())["resources"])

@@ -124,6 +124,7 @@ def run(project: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.scenario
 def test_every_kind_of_command_restores_dist_first(tmp_path):
     project = copy_project(tmp_path / "project")
     doc = (project / "docs" / "environments.md").read_bytes()

@@ -18,7 +18,7 @@ from gorax_constructs.pipeline.validation import YAML_LOADER
 from .routine_changes import BUMPED_TAG, NESTED, Plan
 
 pytestmark = [
-    pytest.mark.slow,  # the whole suite a second time: `make test-slow`, which CI runs after `make test`
+    pytest.mark.scenario,  # the whole suite a second time: run again only when the project changed (tests/memo.py)
     pytest.mark.skipif(bool(os.environ.get(NESTED)), reason="the suite of the routine-change copy itself"),
 ]
 

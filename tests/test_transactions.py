@@ -32,6 +32,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, stdout, stderr
 
 
+@pytest.mark.scenario
 @pytest.mark.parametrize("concurrent", [8, pytest.param(CONCURRENT, marks=pytest.mark.slow)])
 def test_concurrent_adds_keep_every_entry(tmp_path, concurrent):
     """8 in `make test`, the issue's 50 in `make test-slow` (without the lock, 10 parallel adds kept 2 to 4): each
@@ -49,6 +50,7 @@ def test_concurrent_adds_keep_every_entry(tmp_path, concurrent):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".previews.yaml.lock", "previews.yaml"], "no leftovers"
 
 
+@pytest.mark.scenario
 @pytest.mark.skipif(len(ENVIRONMENTS) < 2, reason="needs two permanent environments")
 def test_concurrent_image_sets_keep_both_changes(tmp_path):
     images = tmp_path / "images.yaml"
@@ -64,6 +66,7 @@ def test_concurrent_image_sets_keep_both_changes(tmp_path):
         assert all(f"tag: {tag}\n" in text for tag in tags.values()), text
 
 
+@pytest.mark.scenario
 def test_an_edit_waits_for_the_lock_and_says_so(tmp_path):
     previews = tmp_path / "previews.yaml"
     previews.write_text(f"{EMPTY_CATALOG}\n")
@@ -83,6 +86,7 @@ def test_an_edit_waits_for_the_lock_and_says_so(tmp_path):
     assert "name: pr-1" in previews.read_text()
 
 
+@pytest.mark.scenario
 def test_a_reader_waits_for_an_edit(tmp_path):
     previews = tmp_path / "previews.yaml"
     previews.write_text(f"{EMPTY_CATALOG}\n")
@@ -98,6 +102,7 @@ def test_a_reader_waits_for_an_edit(tmp_path):
     assert code == 0 and "pr-7" in stdout, "the list reads the file as the edit left it"
 
 
+@pytest.mark.scenario
 def test_removing_the_last_preview_writes_an_empty_list_and_drops_stale_candidates(tmp_path):
     previews = tmp_path / "previews.yaml"
     previews.write_text(
@@ -113,6 +118,7 @@ def test_removing_the_last_preview_writes_an_empty_list_and_drops_stale_candidat
     assert (code, stdout) == (0, f"no previews in {shown(previews)}\n")
 
 
+@pytest.mark.scenario
 def test_an_empty_previews_file_is_refused_by_every_command(tmp_path):
     previews = tmp_path / "previews.yaml"
     previews.write_text("")

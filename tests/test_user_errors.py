@@ -37,6 +37,7 @@ def failed(run) -> list[str]:
     return step.stderr.splitlines()
 
 
+@pytest.mark.scenario
 @pytest.mark.parametrize(
     "scenario,message",
     [
@@ -70,6 +71,7 @@ def test_mistake_is_one_message(end_to_end, scenario, message):
     assert re.match(message, lines[1]), lines[1]
 
 
+@pytest.mark.scenario
 def test_expired_preview_is_a_warning_and_still_synthesized(end_to_end):
     run = end_to_end["previews-expired"]
     (step,) = run.result()
@@ -80,6 +82,7 @@ def test_expired_preview_is_a_warning_and_still_synthesized(end_to_end):
     assert (run.project / "dist" / "previews" / "pr-1").is_dir()
 
 
+@pytest.mark.scenario
 def test_internal_error_is_one_line_and_the_trace_is_kept(end_to_end):
     run = end_to_end["internal-error"]
     (line,) = failed(run)
