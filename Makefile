@@ -35,7 +35,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 # The tests marked slow (pyproject.toml), which `make test` leaves out: a plain `cdk8s import` in a copy of
-# the project must reproduce imports/ (~20 s). CI runs them (.ci/run).
+# the project must reproduce imports/ (~20 s), and 50 concurrent preview edits keep 50. CI runs them (.ci/run).
 test-slow: $(VENV)/.installed node_modules/.installed
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -m slow
 

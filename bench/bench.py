@@ -1,9 +1,12 @@
 """Benchmark: wall time and peak memory of the synth and the test suite.
 
 Runs every scenario in a throwaway copy of the project (so dist/ is never
-touched), once to warm up and then --runs times, and prints median and spread
+touched), once to warm up and then --runs times (--cold-runs for the test
+runs that start without some of build/test-cache), and prints median and spread
 (max - min) of wall time and of peak RSS (the largest process of the command's
-tree: Python or node). Scenarios: the full test suite (`make test`); the main
+tree: Python or node). Scenarios: the full test suite (`make test`) with nothing changed since the
+last run, after a change (no scenario record: every scenario runs), and on a
+fresh clone (no build/test-cache at all); the main
 command (`make synth`) and the app synth alone (`python main.py`, the process
 `make synth` runs) for the three permanent environments, with 30 and with 100
 previews, and with 100 previews from a cold start (no build/ folder: no
@@ -12,7 +15,7 @@ npm CLI running the same app) for reference.
 The marginal cost of one more environment is the slope of the app synth
 between 0 and 100 previews.
 
-Usage: .venv/bin/python bench/bench.py [--runs 5] [--skip-tests]
+Usage: .venv/bin/python bench/bench.py [--runs 5] [--cold-runs 2] [--skip-tests | --only-tests]
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 # The copy links the repository's .venv and node_modules: make must never reinstall them from the copy (its
 # package.json is newer than node_modules/.installed, and `npm ci` there empties the shared node_modules).
 MAKE = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed"]
-IGNORED = shutil.ignore_patterns(".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", "dist.*")
+# Not "dist.*": that also matched gorax_constructs/commands/dist.py, and the copy's suite could not import it.
+IGNORED = shutil.ignore_patterns(
+    ".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", "dist.incoming", "dist.previous-*"
+)
 
 
 def previews_file(folder: Path, count: int) -> Path:
@@ -44,11 +50,13 @@ def previews_file(folder: Path, count: int) -> Path:
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of the largest process in the command's tree."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            output.seek(0)
+            raise SystemExit(f"failed: {' '.join(command)}\n{output.read().decode()[-6000:]}")
     return wall, usage.ru_maxrss / 1024
 
 
@@ -85,6 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-tests", action="store_true")
+    parser.add_argument("--only-tests", action="store_true", help="the `make test` scenarios only")
+    parser.add_argument("--cold-runs", type=int, default=2, help="runs of the `make test` scenarios that rerun")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gorax-bench-") as tmp:
         project = Path(tmp) / "project"
@@ -99,7 +109,15 @@ def main() -> None:
         print(f"| {'scenario':<46} | {'median':>8} | {'spread':>7} | {'peak RSS':>9} | {'spread':>8} |")
         print(f"|{'-' * 48}|{'-' * 9}:|{'-' * 8}:|{'-' * 10}:|{'-' * 9}:|")
         if not args.skip_tests:  # first, while the copy's dist/ is still the committed one
-            run("make test (full suite)", [*MAKE, "test"], project, base_env, args.runs)
+            # What the suite keeps in build/test-cache/ (tests/memo.py): all of it (nothing changed since the
+            # last run), the tool records only (the project changed: every scenario runs), or nothing.
+            run("make test, nothing changed", [*MAKE, "test"], project, base_env, args.runs)
+            changed = {"before_each": ["rm", "-rf", "build/test-cache/scenarios"]}
+            run("make test, after a change", [*MAKE, "test"], project, base_env, args.cold_runs, **changed)
+            first = {"before_each": ["rm", "-rf", "build/test-cache"]}
+            run("make test, first run (fresh clone)", [*MAKE, "test"], project, base_env, args.cold_runs, **first)
+        if args.only_tests:
+            return
         app = {}
         for count in (0, 30, 100):
             env = {**base_env, "GORAX_PREVIEWS_FILE": str(previews_file(Path(tmp), count))}

@@ -153,13 +153,11 @@ def is_scenario(item: pytest.Item) -> bool:
 @pytest.hookimpl(trylast=True)  # after `-m`, `-k` and `--deselect` have chosen the session's tests
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """A module's scenario tests are skipped when every one of them passed under this fingerprint (tests/memo.py)."""
-    by_module: dict[Path, list[pytest.Item]] = {}
+    by_module: dict[str, list[str]] = {}
     for item in items:
         if is_scenario(item):
-            by_module.setdefault(item.path, []).append(item)
-    passed = memo.passed_scenarios() if by_module else set()
-    reused = {i.nodeid for group in by_module.values() if all(i.nodeid in passed for i in group) for i in group}
-    config.stash[REUSED] = reused
+            by_module.setdefault(str(item.path), []).append(item.nodeid)
+    config.stash[REUSED] = memo.reusable(by_module, memo.passed_scenarios()) if by_module else set()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -38,9 +38,12 @@ REPO = Path(__file__).resolve().parents[1]
 ENABLED = os.environ.get("GORAX_TEST_CACHE", "on").lower() not in {"off", "0", "false", "no"}
 ROOT = Path(os.environ.get("GORAX_TEST_CACHE_DIR") or REPO / "build" / "test-cache")
 TOOLS, SCENARIOS = ROOT / "tools", ROOT / "scenarios"
-NOT_COPIED = frozenset({".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis"})
-"""What a copy of the project does not get from the checkout (``end_to_end.copy_project``); ``.venv`` and
-``node_modules`` enter the fingerprint through their install markers, which ``make`` renews on every install."""
+NOT_INPUTS = frozenset(
+    {".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", ".ruff_cache", ".pytest_cache"}
+)
+"""Folders that are no input of a scenario: what a copy of the project does not get (``end_to_end.copy_project``)
+and the linters' caches. ``.venv`` and ``node_modules`` enter the fingerprint through their install markers,
+which ``make`` renews on every install."""
 VARIABLES = ("GORAX_", "CDK8S_", "JSII_")
 OWN_VARIABLES = {"GORAX_TEST_CACHE", "GORAX_TEST_CACHE_DIR"}
 PATH_TOOLS = ("make", "node", "npm", "git", "promtool", "amtool", "prometheus-alertmanager", "alertmanager", "kubectl")
@@ -122,7 +125,7 @@ def fingerprint() -> str:
     variables = sorted((k, v) for k, v in os.environ.items() if k.startswith(VARIABLES) and k not in OWN_VARIABLES)
     parts += [f"{k}={v}" for k, v in variables]
     for folder, directories, files in os.walk(REPO):
-        directories[:] = sorted(d for d in directories if d not in NOT_COPIED)
+        directories[:] = sorted(d for d in directories if d not in NOT_INPUTS)
         for name in sorted(files):
             path = Path(folder, name)
             parts += [str(path.relative_to(REPO)), path.read_bytes() if not path.is_symlink() else os.readlink(path)]
@@ -131,6 +134,11 @@ def fingerprint() -> str:
 
 def _scenario_record() -> Path:
     return SCENARIOS / f"{datetime.date.today()}-{fingerprint()}.json"
+
+
+def reusable(modules: dict[str, list[str]], passed: set[str]) -> set[str]:
+    """The scenario tests to skip: those of each module (id lists by module) all of whose tests passed."""
+    return {test for tests in modules.values() if all(t in passed for t in tests) for test in tests}
 
 
 def passed_scenarios() -> set[str]:
