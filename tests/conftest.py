@@ -112,15 +112,15 @@ def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir:
 
 SECOND_SHARD = frozenset(
     {
+        "test_alert_scenarios.py",
+        "test_alert_scenarios_scrapes.py",
         "test_api_values.py",
         "test_chart_contract.py",
         "test_extensions.py",
         "test_imports.py",
         "test_layers.py",
         "test_normalisation.py",
-        "test_properties.py",
         "test_user_errors.py",
-        "test_yaml_format.py",
     }
 )
 """The modules `make test` runs in its second pytest process (``--shard 2``; scripts/test.py), on the 2-core

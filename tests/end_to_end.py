@@ -44,15 +44,17 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
 
-SHARED = (".venv", "node_modules", "crds", "imports")
+SHARED = (".venv", "node_modules", "crds", "imports", "argocd-health")
 """Linked, not copied, into every copy: installed once, never written by a scenario (crds/ is 4.4 MB)."""
+NOT_COPIED = ("build", ".git", "__pycache__", ".hypothesis", ".ruff_cache", ".pytest_cache")
 
 
-def copy_project(destination: Path) -> Path:
+def copy_project(destination: Path, *, with_tests: bool = False) -> Path:
     """A copy of the repository that shares the installed .venv and node_modules, the vendored CRDs and
     the parsed-CRD cache (keyed by content, written atomically: parsing the CRDs again in every copy
-    cost ~0.3 s of CPU per synth)."""
-    ignore = shutil.ignore_patterns(*SHARED, "build", ".git", "__pycache__", ".hypothesis")
+    cost ~0.3 s of CPU per synth). ``tests/`` only ``with_tests``: only a copy that runs the suite needs it,
+    and every file a copy gets is one more to create and, at the session's end, to delete."""
+    ignore = shutil.ignore_patterns(*SHARED, *NOT_COPIED, *(() if with_tests else ("tests",)))
     shutil.copytree(REPO, destination, ignore=ignore)
     for shared in SHARED:
         (destination / shared).symlink_to(REPO / shared)
@@ -135,15 +137,17 @@ def start_chain(
     commands: list[list[str]],
     prepare: Callable[[Path], None] = lambda project: None,
     watch: tuple[str, ...] = (),
+    with_tests: bool = False,
     **variables: str,
 ) -> Chain:
-    """Copy the project to ``project``, ``prepare`` the copy, then run ``commands`` there, one by one."""
+    """Copy the project to ``project`` (``copy_project``), ``prepare`` the copy, then run ``commands`` there,
+    one by one."""
     env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"MAKEFLAGS": ""} | variables
     steps: list[Step] = []
 
     def run_all() -> None:
         try:
-            copy_project(project)
+            copy_project(project, with_tests=with_tests)
             prepare(project)
             chain.dist_before = tree(project / "dist")
             for command in commands:

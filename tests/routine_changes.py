@@ -200,4 +200,4 @@ def start_routine_changes(root: Path) -> Chain:
     ]
     # The copy's suite shares this checkout's tool records: its alert scenarios are the fixture's, unchanged.
     variables = {NESTED: "1", "GORAX_TEST_CACHE_DIR": str(memo.ROOT)}
-    return start_chain(root, commands, prepare, watch=("images.yaml", "previews.yaml"), **variables)
+    return start_chain(root, commands, prepare, watch=("images.yaml", "previews.yaml"), with_tests=True, **variables)

@@ -18,7 +18,9 @@ from gorax_constructs.pipeline.validation import YAML_LOADER
 from .routine_changes import BUMPED_TAG, NESTED, Plan
 
 pytestmark = [
-    pytest.mark.scenario,  # the whole suite a second time: run again only when the project changed (tests/memo.py)
+    # The whole suite a second time (~50 s of CPU after any change): `make test-slow`, which CI runs after `make test`.
+    pytest.mark.slow,
+    pytest.mark.scenario,
     pytest.mark.skipif(bool(os.environ.get(NESTED)), reason="the suite of the routine-change copy itself"),
 ]
 
