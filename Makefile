@@ -34,8 +34,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The tests marked slow (pyproject.toml), which `make test` leaves out: a plain `cdk8s import` in a copy of
-# the project must reproduce imports/ (~20 s), and 50 concurrent preview edits keep 50. CI runs them (.ci/run).
+# The tests marked slow (pyproject.toml), which `make test` leaves out: the routine changes made in a copy with
+# the whole suite run there (tests/test_routine_changes.py), a plain `cdk8s import` in a copy must reproduce
+# imports/ (~20 s), and 50 concurrent preview edits keep 50. CI runs them (.ci/run).
 test-slow: $(VENV)/.installed node_modules/.installed
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -m slow
 

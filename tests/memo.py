@@ -34,16 +34,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from .end_to_end import NOT_COPIED, REPO
+
 ENABLED = os.environ.get("GORAX_TEST_CACHE", "on").lower() not in {"off", "0", "false", "no"}
 ROOT = Path(os.environ.get("GORAX_TEST_CACHE_DIR") or REPO / "build" / "test-cache")
 TOOLS, SCENARIOS = ROOT / "tools", ROOT / "scenarios"
-NOT_INPUTS = frozenset(
-    {".venv", "node_modules", "build", ".git", "__pycache__", ".hypothesis", ".ruff_cache", ".pytest_cache"}
-)
-"""Folders that are no input of a scenario: what a copy of the project does not get (``end_to_end.copy_project``)
-and the linters' caches. ``.venv`` and ``node_modules`` enter the fingerprint through their install markers,
-which ``make`` renews on every install."""
+NOT_INPUTS = frozenset({".venv", "node_modules", *NOT_COPIED})
+"""Folders that are no input of a scenario: what no copy of the project gets (``end_to_end.copy_project``: the
+checkout's .git and build/, the caches). ``.venv`` and ``node_modules``, linked into every copy, enter the
+fingerprint through their install markers, which ``make`` renews on every install."""
 VARIABLES = ("GORAX_", "CDK8S_", "JSII_")
 OWN_VARIABLES = {"GORAX_TEST_CACHE", "GORAX_TEST_CACHE_DIR"}
 PATH_TOOLS = ("make", "node", "npm", "git", "promtool", "amtool", "prometheus-alertmanager", "alertmanager", "kubectl")
