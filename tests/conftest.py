@@ -113,9 +113,10 @@ def synthesize_environments(environments: tuple[EnvironmentConfig, ...], outdir:
 SECOND_SHARD = frozenset(
     {
         "test_alert_scenarios.py",
-        "test_alert_scenarios_scrapes.py",
         "test_api_values.py",
         "test_chart_contract.py",
+        "test_constructs.py",
+        "test_dependencies.py",
         "test_extensions.py",
         "test_imports.py",
         "test_layers.py",
