@@ -125,7 +125,8 @@ SECOND_SHARD = frozenset(
     }
 )
 """The modules `make test` runs in its second pytest process (``--shard 2``; scripts/test.py), on the 2-core
-machine's second core: ~45 % of the suite's test time, and few of them read the session's synthesized catalogs."""
+machine's second core: about half of the test time both when nothing changed (in-process tests) and on a first
+run (the promtool scenarios); most of them read none of the session's synthesized catalogs."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
