@@ -43,7 +43,8 @@ def test_every_relative_link_stays_in_the_repository_and_resolves(document):
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: str(path.relative_to(REPO)))
 def test_no_document_points_at_the_reference_folder_beside_the_clone(document):
-    """``../shared/`` exists on the authors' machine only; say which upstream file a fact comes from."""
+    """The reference folder beside the authors' clone exists on their machine only; say which upstream file a
+    fact comes from."""
     hits = [
         f"line {number}: {line.strip()}"
         for number, line in enumerate(document.read_text().splitlines(), start=1)
